@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The configuration as plain data: what the parser (src/daemon/conf_parse.c)
+ * fills and what the core, the actuator and the control server read.
+ * No behaviour lives here; the struct is built once per load or reload and
+ * swapped whole.
+ */
+#ifndef VIPD_CORE_CONF_H
+#define VIPD_CORE_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CONF_NAME_MAX 64     /* node, VIP, group and user names, with NUL */
+#define CONF_PATH_MAX 256    /* file paths, with NUL */
+#define CONF_IFNAME_MAX 16   /* IFNAMSIZ */
+#define CONF_MAX_NODES 32    /* nodes of one cluster */
+#define CONF_MAX_ADDRS 8     /* addresses of one VIP */
+#define CONF_MAX_ALLOW 16    /* allow entries of one VIP */
+#define CONF_MAX_VIPS 4096   /* VIPs of one cluster */
+
+enum conf_policy {
+	CONF_POLICY_WAIT = 0, /* holder lost: stay unassigned */
+	CONF_POLICY_PREFER,   /* holder lost: next live node of prefer[] */
+};
+
+struct conf_addr {
+	int family;          /* AF_INET or AF_INET6 */
+	uint8_t addr[16];    /* network order; 4 bytes used for AF_INET */
+	uint8_t prefixlen;   /* 0..32 or 0..128 */
+};
+
+struct conf_node {
+	char name[CONF_NAME_MAX]; /* as written in the file */
+	uint32_t id;              /* corosync node id, > 0 */
+};
+
+struct conf_allow {
+	bool is_group;            /* false: a user */
+	uint32_t id;              /* uid or gid, resolved at load */
+	char name[CONF_NAME_MAX]; /* as written, for printconf */
+};
+
+struct conf_vip {
+	char name[CONF_NAME_MAX];
+	struct conf_addr addrs[CONF_MAX_ADDRS];
+	unsigned naddrs;                 /* >= 1 */
+	char dev[CONF_IFNAME_MAX];       /* interface the addresses go on */
+	uint32_t eligible;               /* bitmask of conf.nodes[] indexes */
+	enum conf_policy policy;
+	uint8_t prefer[CONF_MAX_NODES];  /* conf.nodes[] indexes, in order */
+	unsigned nprefer;
+	unsigned announce_count;         /* GARP/NA bursts on acquire */
+	uint32_t announce_interval_ms;   /* between bursts */
+	struct conf_allow allow[CONF_MAX_ALLOW];
+	unsigned nallow;                 /* 0: only root may change it */
+};
+
+struct conf {
+	char node[CONF_NAME_MAX];        /* this node's name (in nodes[]) */
+	char group[CONF_NAME_MAX];       /* CPG group name */
+	char socket[CONF_PATH_MAX];      /* control socket path */
+	char user[CONF_NAME_MAX];        /* run as this user; "" keeps root */
+	char notify[CONF_PATH_MAX];      /* hook script; "" for none */
+	uint32_t lease_ms;               /* kernel lease length */
+	uint32_t lease_mark;             /* packet mark bit of the gate */
+	bool two_node;                   /* corosync two_node semantics */
+	struct conf_node nodes[CONF_MAX_NODES];
+	unsigned nnodes;
+	struct conf_vip *vips;           /* owned; conf_free() frees */
+	unsigned nvips;
+};
+
+#endif

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ownership state machine.  Pure: no syscalls, no clock reads, no
+ * allocation after core_new().  Inputs are agreed-order events (views and
+ * peer messages), local requests and the time `now` (monotonic
+ * microseconds) given by the caller; outputs go through struct core_ops.
+ * Every node that is fed the same agreed sequence computes the same table.
+ */
+#ifndef VIPD_CORE_CORE_H
+#define VIPD_CORE_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "msg.h"
+
+struct core;
+
+enum core_vip_state {
+	CORE_VIP_UNASSIGNED = 0, /* no holder */
+	CORE_VIP_ACQUIRING,      /* holder chosen, address not yet live */
+	CORE_VIP_LIVE,           /* holder has it live */
+	CORE_VIP_RELEASING,      /* no new holder; old one still removing */
+};
+
+enum core_err {
+	CORE_OK = 0,
+	CORE_E_UNKNOWN_VIP,  /* no VIP of that name */
+	CORE_E_UNKNOWN_NODE, /* no node of that name */
+	CORE_E_NOT_ELIGIBLE, /* node may never hold this VIP */
+	CORE_E_NO_QUORUM,    /* this partition has no quorum */
+	CORE_E_STALE_TERM,   /* claim term not above the current one */
+	CORE_E_HELD,         /* held elsewhere; use --term or move */
+	CORE_E_NOT_MEMBER,   /* target node is not in the view */
+	CORE_E_NOT_JOINED,   /* not joined, or table not learnt yet */
+	CORE_E_ACTUATOR,     /* the kernel refused the address */
+	CORE_E_SUPERSEDED,   /* a later request changed the VIP first */
+	CORE_E_LOST,         /* engine lost, or quorum lost, meanwhile */
+	CORE_E_CANCELLED,    /* waiting claim withdrawn */
+	CORE_E_MAX = CORE_E_CANCELLED,
+};
+
+/* Why a node left the view (mirrors CPG's reasons). */
+enum core_leave {
+	CORE_LEAVE_LEAVE = 0, /* left the group cleanly */
+	CORE_LEAVE_PROCDOWN,  /* its vipd died; its kernel lease died too */
+	CORE_LEAVE_NODEDOWN,  /* the node vanished from the membership */
+};
+
+enum core_event_type {
+	CORE_EV_CLAIMED = 0, /* vip assigned to holder at term */
+	CORE_EV_LIVE,        /* holder has it live */
+	CORE_EV_RELEASED,    /* vip unassigned */
+	CORE_EV_MOVED,       /* vip reassigned from prev to holder */
+	CORE_EV_LOST,        /* holder lost (node gone, lease, quorum) */
+	CORE_EV_JOINED,      /* node joined the view */
+	CORE_EV_LEFT,        /* node left the view */
+	CORE_EV_QUORUM,      /* quorum gained (arg 1) or lost (arg 0) */
+	CORE_EV_MAX = CORE_EV_QUORUM,
+};
+
+struct core_event {
+	enum core_event_type type;
+	int vip;         /* index into conf.vips[], -1 if none */
+	uint32_t node;   /* holder or joined/left node id */
+	uint32_t prev;   /* previous holder, 0 for none */
+	uint64_t term;
+	int arg;         /* QUORUM: 1 gained, 0 lost */
+	const char *why; /* static text */
+};
+
+struct core_ops {
+	/* Broadcast m to the group in agreed order.  0 or -errno. */
+	int (*send)(void *ud, const struct core_msg *m);
+	/* Add vip's addresses, open the gate, announce.  0 or -errno. */
+	int (*vip_up)(void *ud, unsigned vip);
+	/* Close the gate and delete vip's addresses.  0 or -errno. */
+	int (*vip_down)(void *ud, unsigned vip);
+	/* Hold this node's kernel lease until `until` (0: close it now). */
+	void (*lease)(void *ud, uint64_t until);
+	/* Answer local request reqid: err 0 or CORE_E_*, with a reason. */
+	void (*reply)(void *ud, uint64_t reqid, enum core_err err,
+		      uint64_t term, const char *reason);
+	/* Something changed that watchers want to know. */
+	void (*event)(void *ud, const struct core_event *ev);
+};
+
+struct core_vip_info {
+	enum core_vip_state state;
+	uint32_t holder;  /* node id, 0 for none */
+	uint32_t prev;    /* node still removing it, 0 for none */
+	uint32_t waiter;  /* node with a waiting claim, 0 for none */
+	uint64_t term;
+	uint64_t since;   /* local time of the last change */
+	int local_up;     /* this node has it up (as the core believes) */
+};
+
+struct core_node_info {
+	uint32_t id;
+	int member;       /* in the current view */
+	uint64_t lease_until; /* local bound of its kernel lease */
+};
+
+/* Build a core for conf (borrowed; must outlive the core) as node
+ * self_id.  Returns 0, -EINVAL if self_id is not in conf, -ENOMEM. */
+int core_new(const struct conf *conf, uint32_t self_id,
+	     const struct core_ops *ops, void *ud, struct core **ret);
+/* NULL-safe. */
+void core_free(struct core *c);
+
+/* The engine joined the group: start a fresh incarnation.  The core
+ * holds nothing until it has learnt the table of the first view. */
+void core_joined(struct core *c, uint64_t now);
+/* A new view in agreed order.  members: node ids now in the group;
+ * left/reasons: those that left.  n <= CONF_MAX_NODES. */
+void core_view(struct core *c, uint64_t now, const uint32_t *members,
+	       unsigned n, const uint32_t *left, const enum core_leave *why,
+	       unsigned nleft);
+/* Message m from node sender, in agreed order. */
+void core_deliver(struct core *c, uint64_t now, uint32_t sender,
+		  const struct core_msg *m);
+/* Timers: renewals, expiries, fenced acquisitions.  Returns the next
+ * time core_tick() wants to run. */
+uint64_t core_tick(struct core *c, uint64_t now);
+/* The local engine failed: drop every VIP at once, forget the view. */
+void core_engine_lost(struct core *c, uint64_t now);
+/* Clean stop: release every VIP held here with a confirmed release. */
+void core_shutdown(struct core *c, uint64_t now);
+/* The interface of vip failed on this node: give it up, saying why. */
+void core_local_fault(struct core *c, uint64_t now, unsigned vip,
+		      const char *why);
+
+/* Local requests.  Return 0 when sent (the answer comes through
+ * ops->reply with reqid) or a CORE_E_* code, with the reason written to
+ * reason (always NUL-terminated). */
+int core_claim(struct core *c, const char *vip, uint64_t term, int wait,
+	       uint64_t reqid, char *reason, size_t len);
+int core_release(struct core *c, const char *vip, uint64_t reqid,
+		 char *reason, size_t len);
+int core_move(struct core *c, const char *vip, const char *node,
+	      uint64_t reqid, char *reason, size_t len);
+int core_cancel(struct core *c, const char *vip, uint64_t reqid);
+
+/* Reading the table. */
+int core_vip_find(const struct core *c, const char *name);
+void core_vip_get(const struct core *c, unsigned vip,
+		  struct core_vip_info *ret);
+void core_node_get(const struct core *c, unsigned idx,
+		   struct core_node_info *ret);
+int core_quorate(const struct core *c);
+int core_synced(const struct core *c);
+unsigned core_members(const struct core *c, uint32_t *ret, unsigned max);
+const char *core_node_name(const struct core *c, uint32_t id);
+const char *core_vip_state_to_string(enum core_vip_state s);
+const char *core_err_to_string(enum core_err e);
+const char *core_event_to_string(enum core_event_type t);
+
+#endif

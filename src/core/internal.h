@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The core's private state, shared by core.c (lifecycle, requests),
+ * view.c (views, quorum, table sync), vip.c (ownership transitions and
+ * local reconciliation) and renew.c (renewals, expiry, timers).
+ * Agreed fields change only in agreed order; local fields are marked.
+ */
+#ifndef VIPD_CORE_INTERNAL_H
+#define VIPD_CORE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "core.h"
+
+#define CORE_MAX_PENDING 256  /* local requests awaiting an answer */
+#define CORE_MAX_DEFERRED 512 /* messages held back during a table sync */
+#define CORE_PROCDOWN_GRACE_US 20000 /* PROCDOWN fence, see vip_lost() */
+
+enum core_pend_kind {
+	CORE_PEND_CLAIM = 1, /* answered when this node has it live */
+	CORE_PEND_MOVE,      /* answered when the target reports live */
+	CORE_PEND_RELEASE,   /* answered when the old holder confirmed */
+};
+
+struct core_pending {
+	uint64_t reqid;           /* 0: slot free */
+	unsigned vip;
+	enum core_pend_kind kind;
+	uint32_t target;          /* node expected to hold it */
+	uint64_t term;            /* term given at acceptance, 0 before */
+};
+
+struct core_node {
+	uint32_t id;
+	int member;               /* agreed: in the current view */
+	int lapsed;               /* agreed: EXPIRE accepted, no RENEW since */
+	int gone;                 /* agreed: sent RELEASED-all, leaving */
+	enum core_leave left_why; /* agreed: why it last left the view */
+	uint64_t renew_seq;       /* agreed: last renewal counter */
+	uint64_t lease_until;     /* local: its kernel lease ends by then */
+	uint64_t expire_sent;     /* local: renew_seq+1 we sent EXPIRE for */
+};
+
+struct core_vip {
+	/* agreed */
+	uint64_t term;
+	uint32_t holder;
+	uint32_t prev;
+	uint32_t waiter;
+	int live;
+	/* local */
+	uint64_t since;
+	uint64_t fence;           /* do not add it before this time */
+	int up;                   /* vip_up() succeeded, no vip_down() yet */
+	int confirmed;            /* RELEASED sent for the current prev */
+	int failed;               /* vip_up() failed at this term */
+};
+
+struct core_merge {
+	struct core_state_entry best;
+	uint32_t from;            /* sender of best; 0: none yet */
+};
+
+struct core {
+	const struct conf *conf;  /* borrowed */
+	const struct core_ops *ops;
+	void *ud;
+	uint32_t self;
+	unsigned self_idx;
+	uint64_t lease_us;        /* conf->lease_ms in µs */
+	uint64_t margin_us;       /* clock-rate and scheduling margin */
+
+	struct core_node nodes[CONF_MAX_NODES];
+	struct core_vip *vips;    /* owned, conf->nvips */
+
+	int joined;               /* engine joined the group */
+	int in_view;              /* a view with us in it was delivered */
+	int synced;               /* table learnt */
+	int ever_synced;          /* our table holds real knowledge */
+	int quorate;
+	int seen_all;             /* every configured node seen once */
+	uint32_t sync_wait;       /* node indexes whose STATE is awaited */
+	int sync_any;             /* a synced STATE arrived */
+	struct core_merge *merge;     /* owned: from synced senders */
+	struct core_merge *merge_any; /* owned: from any sender */
+
+	struct core_msg *deferred;   /* owned ring, CORE_MAX_DEFERRED */
+	uint32_t *deferred_from;
+	unsigned ndeferred;
+
+	uint64_t renew_seq;       /* our renewal counter */
+	uint64_t next_renew;
+	uint64_t own_last_sent;   /* sent_us of our last delivered RENEW */
+	uint64_t own_lease_until; /* our kernel lease, as last set */
+
+	struct core_pending pend[CORE_MAX_PENDING];
+	struct core_state_entry *state_buf; /* owned, for STATE */
+};
+
+/* core.c */
+int node_index(const struct core *c, uint32_t id);
+void core_emit(struct core *c, enum core_event_type t, int vip,
+	       uint32_t node, uint32_t prev, uint64_t term, const char *why);
+void pend_answer(struct core *c, unsigned vip, uint64_t reqid,
+		 enum core_err err, uint64_t term, const char *why);
+struct core_pending *pend_find(struct core *c, uint64_t reqid);
+void pend_fail(struct core *c, uint64_t reqid, enum core_err err,
+	       const char *why);
+void pend_check(struct core *c, unsigned vip, uint64_t now);
+void core_send(struct core *c, struct core_msg *m);
+
+/* vip.c */
+void vip_apply(struct core *c, uint64_t now, uint32_t from,
+	       const struct core_msg *m);
+void vip_lost(struct core *c, uint64_t now, unsigned vip, uint32_t node,
+	      enum core_leave why, int confirmed);
+void vip_node_lost(struct core *c, uint64_t now, uint32_t node,
+		   enum core_leave why, int confirmed);
+void vip_reconcile(struct core *c, uint64_t now, unsigned vip);
+void vip_reconcile_all(struct core *c, uint64_t now);
+int vip_eligible(const struct core *c, unsigned vip, uint32_t node);
+int vip_usable(const struct core *c, uint32_t node);
+
+/* view.c */
+void view_defer(struct core *c, uint32_t from, const struct core_msg *m);
+void view_state(struct core *c, uint64_t now, uint32_t from,
+		const struct core_msg *m);
+
+/* renew.c */
+void renew_deliver(struct core *c, uint64_t now, uint32_t from,
+		   const struct core_msg *m);
+void renew_send(struct core *c, uint64_t now);
+
+#endif

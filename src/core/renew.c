@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Renewals, expiry and the timers of the core.  A node extends its own
+ * kernel lease only when its renewal comes back in agreed order, and
+ * only to (send time + lease).  A peer that delivered that renewal at t
+ * knows the node's gate is closed by t + lease + margin; past that, and
+ * only if the ring visibly carried newer traffic, it asks the group to
+ * expire the node (EXPIRE), which the group accepts only if no renewal
+ * of that node came in between.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+void renew_send(struct core *c, uint64_t now)
+{
+	struct core_msg m = { .type = CORE_MSG_RENEW };
+
+	m.seq = ++c->renew_seq;
+	m.sent_us = now;
+	c->next_renew = now + c->lease_us / 3;
+	core_send(c, &m);
+}
+
+void renew_deliver(struct core *c, uint64_t now, uint32_t from,
+		   const struct core_msg *m)
+{
+	int i = node_index(c, from);
+	uint64_t until;
+
+	if (i < 0)
+		return;
+	c->nodes[i].renew_seq = m->seq;
+	c->nodes[i].lease_until = now + c->lease_us + c->margin_us;
+	c->nodes[i].lapsed = 0;
+	if (from != c->self)
+		return;
+	c->own_last_sent = m->sent_us;
+	until = m->sent_us + c->lease_us;
+	if (!c->synced || !c->quorate || until <= now + 1000)
+		return;
+	c->own_lease_until = until;
+	c->ops->lease(c->ud, until);
+	for (unsigned k = 0; k < c->conf->nvips; k++)
+		if (c->vips[k].holder == c->self && !c->vips[k].up)
+			vip_reconcile(c, now, k);
+}
+
+static void expire_apply(struct core *c, uint64_t now,
+			 const struct core_msg *m)
+{
+	int i = node_index(c, m->node);
+	struct core_node *n;
+
+	if (i < 0)
+		return;
+	n = &c->nodes[i];
+	if (!n->member || n->lapsed || n->gone || n->renew_seq != m->seq ||
+	    !c->quorate)
+		return;
+	n->lapsed = 1;
+	vip_node_lost(c, now, n->id, CORE_LEAVE_NODEDOWN, 0);
+}
+
+/* Agreed messages once the table is learnt. */
+static void deliver_agreed(struct core *c, uint64_t now, uint32_t from,
+			   const struct core_msg *m)
+{
+	int i = node_index(c, from);
+
+	if (m->type == CORE_MSG_EXPIRE) {
+		expire_apply(c, now, m);
+	} else if (m->type == CORE_MSG_RELEASED && !m->vip[0]) {
+		if (!(m->flags & CORE_MSG_F_SHUTDOWN))
+			return;
+		c->nodes[i].gone = 1;
+		vip_node_lost(c, now, from, CORE_LEAVE_LEAVE, 1);
+	} else {
+		vip_apply(c, now, from, m);
+	}
+}
+
+void core_deliver(struct core *c, uint64_t now, uint32_t from,
+		  const struct core_msg *m)
+{
+	int i = node_index(c, from);
+
+	if (!c->joined || !c->in_view || i < 0 || !c->nodes[i].member)
+		return;
+	switch (m->type) {
+	case CORE_MSG_STATE:
+		view_state(c, now, from, m);
+		return;
+	case CORE_MSG_RENEW:
+		renew_deliver(c, now, from, m);
+		return;
+	case CORE_MSG_CLAIM:
+	case CORE_MSG_RELEASE:
+	case CORE_MSG_MOVE:
+	case CORE_MSG_RELEASED:
+	case CORE_MSG_LIVE:
+	case CORE_MSG_EXPIRE:
+	case CORE_MSG_CANCEL:
+		break;
+	}
+	if (!c->synced)
+		view_defer(c, from, m);
+	else
+		deliver_agreed(c, now, from, m);
+}
+
+void core_joined(struct core *c, uint64_t now)
+{
+	c->joined = 1;
+	c->in_view = 0;
+	c->synced = 0;
+	c->ndeferred = 0;
+	c->next_renew = now;
+	for (unsigned i = 0; i < c->conf->nnodes; i++)
+		c->nodes[i].member = 0;
+}
+
+/* May we accuse node n of silence?  Only if a renewal of ours, sent well
+ * after n's last one arrived, has come back: then the ring works and n's
+ * own renewal, due by then, would have been ordered before ours. */
+static int expire_due(const struct core *c, const struct core_node *n,
+		      uint64_t now)
+{
+	uint64_t last = n->lease_until - c->lease_us - c->margin_us;
+
+	return now >= n->lease_until && n->expire_sent != n->renew_seq + 1 &&
+	       c->own_last_sent >= last + c->lease_us / 3 + c->margin_us;
+}
+
+static uint64_t tick_expire(struct core *c, uint64_t now, uint64_t next)
+{
+	for (unsigned i = 0; i < c->conf->nnodes; i++) {
+		struct core_node *n = &c->nodes[i];
+		struct core_msg m = { .type = CORE_MSG_EXPIRE };
+
+		if (!n->member || n->lapsed || n->gone || n->id == c->self)
+			continue;
+		if (!expire_due(c, n, now)) {
+			if (n->lease_until > now && n->lease_until < next)
+				next = n->lease_until;
+			continue;
+		}
+		n->expire_sent = n->renew_seq + 1;
+		m.node = n->id;
+		m.seq = n->renew_seq;
+		core_send(c, &m);
+	}
+	return next;
+}
+
+uint64_t core_tick(struct core *c, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+
+	if (!c->joined)
+		return next;
+	if (c->in_view && now >= c->next_renew)
+		renew_send(c, now);
+	next = c->next_renew;
+	if (!c->synced || !c->quorate)
+		return next;
+	next = tick_expire(c, now, next);
+	for (unsigned k = 0; k < c->conf->nvips; k++) {
+		struct core_vip *v = &c->vips[k];
+
+		if (v->holder != c->self || v->up)
+			continue;
+		if (v->fence > now) {
+			if (v->fence < next)
+				next = v->fence;
+			continue;
+		}
+		vip_reconcile(c, now, k);
+	}
+	return next;
+}
+
+static void fail_all_pending(struct core *c, const char *why)
+{
+	for (unsigned i = 0; i < CORE_MAX_PENDING; i++)
+		if (c->pend[i].reqid)
+			pend_fail(c, c->pend[i].reqid, CORE_E_LOST, why);
+}
+
+void core_engine_lost(struct core *c, uint64_t now)
+{
+	c->joined = 0;
+	c->in_view = 0;
+	c->synced = 0;
+	c->sync_wait = 0;
+	c->ndeferred = 0;
+	for (unsigned i = 0; i < c->conf->nnodes; i++)
+		c->nodes[i].member = 0;
+	if (c->quorate) {
+		c->quorate = 0;
+		core_emit(c, CORE_EV_QUORUM, -1, 0, 0, 0, "engine lost");
+	}
+	c->own_lease_until = 0;
+	c->ops->lease(c->ud, 0);
+	vip_reconcile_all(c, now);
+	fail_all_pending(c, "lost contact with corosync");
+}
+
+void core_shutdown(struct core *c, uint64_t now)
+{
+	struct core_msg m = { .type = CORE_MSG_RELEASED,
+			      .flags = CORE_MSG_F_SHUTDOWN };
+	int was = c->joined;
+
+	c->joined = 0;
+	c->own_lease_until = 0;
+	vip_reconcile_all(c, now);
+	c->ops->lease(c->ud, 0);
+	if (was)
+		core_send(c, &m);
+	fail_all_pending(c, "vipd is stopping");
+}
+
+void core_local_fault(struct core *c, uint64_t now, unsigned vip,
+		      const char *why)
+{
+	struct core_vip *v = &c->vips[vip];
+	struct core_msg m = { .type = CORE_MSG_RELEASED,
+			      .flags = CORE_MSG_F_FAILED, .term = v->term };
+
+	if (v->holder != c->self || v->failed)
+		return;
+	v->failed = 1;
+	if (v->up) {
+		(void)c->ops->vip_down(c->ud, vip);
+		v->up = 0;
+	}
+	core_emit(c, CORE_EV_LOST, (int)vip, c->self, 0, v->term, why);
+	snprintf(m.vip, sizeof(m.vip), "%s", c->conf->vips[vip].name);
+	if (c->joined)
+		core_send(c, &m);
+	(void)now;
+}

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Views, quorum and table sync.  A view that brings in a node starts a
+ * sync: every member sends its table first (STATE); once all arrived,
+ * each node merges them the same way (highest term wins, ties to the
+ * lowest sender) and only then handles the messages it held back.
+ * Quorum is a function of the view, so every member computes the same.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int view_quorum(struct core *c, unsigned count)
+{
+	unsigned n = c->conf->nnodes;
+
+	if (count == n)
+		c->seen_all = 1;
+	if (2 * count > n)
+		return 1;
+	return c->conf->two_node && n == 2 && count >= 1 && c->seen_all;
+}
+
+static void view_set_quorum(struct core *c, int q)
+{
+	if (q == c->quorate)
+		return;
+	c->quorate = q;
+	core_emit(c, CORE_EV_QUORUM, -1, (uint32_t)q, 0, 0,
+		  q ? "quorum gained" : "quorum lost");
+	if (!q) {
+		c->own_lease_until = 0;
+		c->ops->lease(c->ud, 0);
+	}
+}
+
+static void drop_deferred(struct core *c)
+{
+	for (unsigned k = 0; k < c->ndeferred; k++) {
+		const struct core_msg *m = &c->deferred[k];
+
+		if (c->deferred_from[k] == c->self && m->reqid)
+			pend_fail(c, m->reqid, CORE_E_LOST,
+				  "membership changed, retry");
+	}
+	c->ndeferred = 0;
+}
+
+static void send_state(struct core *c)
+{
+	struct core_msg m = { .type = CORE_MSG_STATE, .seq = c->renew_seq };
+
+	for (unsigned k = 0; k < c->conf->nvips; k++) {
+		const struct core_vip *v = &c->vips[k];
+		struct core_state_entry *e = &c->state_buf[k];
+
+		*e = (struct core_state_entry){ .term = v->term,
+						.holder = v->holder,
+						.prev = v->prev,
+						.waiter = v->waiter,
+						.live = (uint8_t)v->live };
+		memcpy(e->vip, c->conf->vips[k].name, sizeof(e->vip));
+	}
+	m.nentries = c->conf->nvips;
+	m.entries = c->state_buf;
+	if (c->ever_synced)
+		m.flags |= CORE_MSG_F_SYNCED;
+	core_send(c, &m);
+}
+
+/* Nodes absent from the view lose what they held, once we may decide. */
+static void sweep_absent(struct core *c, uint64_t now)
+{
+	unsigned count = 0;
+
+	if (!c->synced || !c->quorate)
+		return;
+	for (unsigned i = 0; i < c->conf->nnodes; i++)
+		count += c->nodes[i].member ? 1u : 0u;
+	for (unsigned i = 0; i < c->conf->nnodes; i++) {
+		const struct core_node *n = &c->nodes[i];
+
+		if (n->member)
+			continue;
+		/* Two nodes, one left: a partition looks like a crash, and
+		 * without fencing only a process exit is proof. */
+		if (c->conf->two_node && count < 2 &&
+		    n->left_why == CORE_LEAVE_NODEDOWN && !n->gone)
+			continue;
+		vip_node_lost(c, now, n->id, n->left_why, n->gone);
+	}
+}
+
+static uint32_t view_members(struct core *c, uint64_t now,
+			     const uint32_t *members, unsigned n,
+			     int *ret_joined)
+{
+	uint32_t mask = 0;
+
+	*ret_joined = 0;
+	for (unsigned k = 0; k < n; k++) {
+		int i = node_index(c, members[k]);
+
+		if (i < 0)
+			continue;
+		mask |= 1u << i;
+		if (c->nodes[i].member && c->in_view)
+			continue;
+		*ret_joined = 1;
+		c->nodes[i] = (struct core_node){
+			.id = c->nodes[i].id, .member = 1,
+			.lease_until = now + c->lease_us + c->margin_us,
+		};
+		core_emit(c, CORE_EV_JOINED, -1, members[k], 0, 0, "joined");
+	}
+	return mask;
+}
+
+void core_view(struct core *c, uint64_t now, const uint32_t *members,
+	       unsigned n, const uint32_t *left, const enum core_leave *why,
+	       unsigned nleft)
+{
+	unsigned count = 0;
+	uint32_t mask;
+	int joined;
+
+	if (!c->joined)
+		return;
+	mask = view_members(c, now, members, n, &joined);
+	for (unsigned k = 0; k < nleft; k++) {
+		int i = node_index(c, left[k]);
+
+		if (i < 0 || (mask >> i) & 1u)
+			continue;
+		c->nodes[i].left_why = why[k];
+	}
+	for (unsigned i = 0; i < c->conf->nnodes; i++) {
+		int in = (mask >> i) & 1u;
+
+		if (c->nodes[i].member && !in)
+			core_emit(c, CORE_EV_LEFT, -1, c->nodes[i].id, 0, 0,
+				  "left");
+		c->nodes[i].member = in;
+		count += (unsigned)in;
+	}
+	c->in_view = (mask >> c->self_idx) & 1u;
+	view_set_quorum(c, view_quorum(c, count));
+	if (joined) {
+		drop_deferred(c);
+		c->synced = 0;
+		c->sync_wait = mask;
+		c->sync_any = 0;
+		memset(c->merge, 0, c->conf->nvips * sizeof(*c->merge));
+		memset(c->merge_any, 0,
+		       c->conf->nvips * sizeof(*c->merge_any));
+		send_state(c);
+		renew_send(c, now);
+	}
+	sweep_absent(c, now);
+	vip_reconcile_all(c, now);
+}
+
+static int entry_better(const struct core_state_entry *e, uint32_t from,
+			const struct core_merge *cur)
+{
+	if (!cur->from)
+		return 1;
+	if (e->term != cur->best.term)
+		return e->term > cur->best.term;
+	return from < cur->from;
+}
+
+static void sync_merge(struct core *c, uint32_t from,
+		       const struct core_msg *m)
+{
+	int synced = (m->flags & CORE_MSG_F_SYNCED) != 0;
+
+	for (unsigned k = 0; k < m->nentries; k++) {
+		const struct core_state_entry *e = &m->entries[k];
+		int vip = core_vip_find(c, e->vip);
+
+		if (vip < 0)
+			continue;
+		if (entry_better(e, from, &c->merge_any[vip])) {
+			c->merge_any[vip].best = *e;
+			c->merge_any[vip].from = from;
+		}
+		if (synced && entry_better(e, from, &c->merge[vip])) {
+			c->merge[vip].best = *e;
+			c->merge[vip].from = from;
+		}
+	}
+	c->sync_any |= synced;
+}
+
+static void sync_finish(struct core *c, uint64_t now)
+{
+	const struct core_merge *src = c->sync_any ? c->merge : c->merge_any;
+
+	for (unsigned k = 0; k < c->conf->nvips; k++) {
+		struct core_vip *v = &c->vips[k];
+		const struct core_state_entry *e = &src[k].best;
+
+		if (!src[k].from)
+			continue;
+		if (e->holder != v->holder || e->term != v->term)
+			v->since = now;
+		v->term = e->term;
+		v->holder = e->holder;
+		v->prev = e->prev;
+		v->waiter = e->waiter;
+		v->live = e->live;
+		v->confirmed = 0;
+		v->failed = 0;
+		if (v->holder == c->self && !v->up &&
+		    v->fence < now + c->lease_us + c->margin_us)
+			v->fence = now + c->lease_us + c->margin_us;
+	}
+	c->synced = 1;
+	c->ever_synced = 1;
+	for (unsigned k = 0; k < c->ndeferred; k++)
+		core_deliver(c, now, c->deferred_from[k], &c->deferred[k]);
+	c->ndeferred = 0;
+	sweep_absent(c, now);
+	for (unsigned k = 0; k < c->conf->nvips; k++) {
+		struct core_vip *v = &c->vips[k];
+		struct core_msg m = { .type = CORE_MSG_LIVE, .term = v->term };
+
+		vip_reconcile(c, now, k);
+		if (v->holder != c->self || !v->up || v->live)
+			continue;
+		snprintf(m.vip, sizeof(m.vip), "%s", c->conf->vips[k].name);
+		core_send(c, &m);
+	}
+}
+
+/* A member's table, sent first in a view that brought someone in. */
+void view_state(struct core *c, uint64_t now, uint32_t from,
+		const struct core_msg *m)
+{
+	int i = node_index(c, from);
+
+	if (i < 0)
+		return;
+	c->nodes[i].renew_seq = m->seq;
+	c->nodes[i].lease_until = now + c->lease_us + c->margin_us;
+	if (c->synced || !((c->sync_wait >> i) & 1u))
+		return;
+	sync_merge(c, from, m);
+	c->sync_wait &= ~(1u << i);
+	if (!c->sync_wait)
+		sync_finish(c, now);
+}
+
+/* Hold back an agreed message until the table is learnt. */
+void view_defer(struct core *c, uint32_t from, const struct core_msg *m)
+{
+	if (c->ndeferred >= CORE_MAX_DEFERRED) {
+		/* Every member defers the same messages, so every member
+		 * drops the same ones: the tables stay equal. */
+		if (from == c->self && m->reqid)
+			pend_fail(c, m->reqid, CORE_E_LOST,
+				  "too many requests during sync, retry");
+		return;
+	}
+	c->deferred[c->ndeferred] = *m;
+	c->deferred[c->ndeferred].entries = NULL;
+	c->deferred[c->ndeferred].nentries = 0;
+	c->deferred_from[c->ndeferred++] = from;
+}

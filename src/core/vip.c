@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Ownership transitions of one VIP in agreed order (claim, release, move,
+ * released, live, cancel, holder lost) and the local reconciliation that
+ * follows each: adding or removing the address here, break-before-make.
+ * A new holder adds the address only once the previous one confirmed its
+ * removal, or once that one's kernel lease has certainly run out.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+int vip_eligible(const struct core *c, unsigned vip, uint32_t node)
+{
+	int i = node_index(c, node);
+
+	return i >= 0 && (c->conf->vips[vip].eligible >> i) & 1u;
+}
+
+/* A node that may be given a VIP now. */
+int vip_usable(const struct core *c, uint32_t node)
+{
+	int i = node_index(c, node);
+
+	return i >= 0 && c->nodes[i].member && !c->nodes[i].lapsed &&
+	       !c->nodes[i].gone;
+}
+
+/* Change the holder of vip to node (0: none) at term. */
+static void vip_assign(struct core *c, uint64_t now, unsigned vip,
+		       uint32_t node, uint64_t term, const char *why)
+{
+	struct core_vip *v = &c->vips[vip];
+	uint32_t old = v->holder;
+
+	if (old != node) {
+		if (!v->prev && old) {
+			v->prev = old;
+			v->confirmed = 0;
+		}
+		v->live = 0;
+	}
+	if (v->prev == node)
+		v->prev = 0;
+	v->holder = node;
+	v->term = term;
+	v->since = now;
+	v->failed = 0;
+	if (v->waiter == node)
+		v->waiter = 0;
+	if (!node)
+		core_emit(c, CORE_EV_RELEASED, (int)vip, 0, old, term, why);
+	else if (old && old != node)
+		core_emit(c, CORE_EV_MOVED, (int)vip, node, old, term, why);
+	else
+		core_emit(c, CORE_EV_CLAIMED, (int)vip, node, old, term, why);
+}
+
+/* The next holder when the current one goes: a waiting claim first, then
+ * the prefer list of the VIP's policy, else none. */
+static uint32_t vip_successor(const struct core *c, unsigned vip,
+			      uint32_t gone)
+{
+	const struct conf_vip *cv = &c->conf->vips[vip];
+	const struct core_vip *v = &c->vips[vip];
+
+	if (v->waiter && v->waiter != gone && vip_usable(c, v->waiter))
+		return v->waiter;
+	if (cv->policy != CONF_POLICY_PREFER)
+		return 0;
+	for (unsigned k = 0; k < cv->nprefer; k++) {
+		uint32_t id = c->conf->nodes[cv->prefer[k]].id;
+
+		if (id != gone && vip_usable(c, id) &&
+		    vip_eligible(c, vip, id))
+			return id;
+	}
+	return 0;
+}
+
+/* node can no longer act on vip (it left, lapsed or stopped).  Unless it
+ * confirmed the removal, nobody here adds vip before node's kernel lease
+ * has run out; a vipd that died (PROCDOWN) took its owned lease table
+ * with it, so a short grace covers the ordering of that teardown. */
+void vip_lost(struct core *c, uint64_t now, unsigned vip, uint32_t node,
+	      enum core_leave why, int confirmed)
+{
+	struct core_vip *v = &c->vips[vip];
+	int i = node_index(c, node);
+	uint64_t fence;
+
+	if (v->holder != node && v->prev != node)
+		return;
+	if (!confirmed && i >= 0) {
+		fence = c->nodes[i].lease_until;
+		if (why == CORE_LEAVE_PROCDOWN &&
+		    now + CORE_PROCDOWN_GRACE_US < fence)
+			fence = now + CORE_PROCDOWN_GRACE_US;
+		if (fence > v->fence)
+			v->fence = fence;
+	}
+	if (v->prev == node) {
+		v->prev = 0;
+		pend_check(c, vip, now);
+	}
+	if (v->holder != node)
+		return;
+	core_emit(c, CORE_EV_LOST, (int)vip, node, 0, v->term,
+		  confirmed ? "holder released it" : "holder lost");
+	v->holder = 0;
+	vip_assign(c, now, vip, vip_successor(c, vip, node), v->term + 1,
+		   "holder lost");
+	pend_check(c, vip, now);
+}
+
+void vip_node_lost(struct core *c, uint64_t now, uint32_t node,
+		   enum core_leave why, int confirmed)
+{
+	for (unsigned k = 0; k < c->conf->nvips; k++) {
+		vip_lost(c, now, k, node, why, confirmed);
+		vip_reconcile(c, now, k);
+	}
+}
+
+static void apply_claim(struct core *c, uint64_t now, uint32_t from,
+			unsigned vip, const struct core_msg *m)
+{
+	struct core_vip *v = &c->vips[vip];
+	struct core_pending *p = from == c->self ? pend_find(c, m->reqid)
+						  : NULL;
+	enum core_err err = CORE_OK;
+	const char *why = NULL;
+
+	if (!c->quorate)
+		err = CORE_E_NO_QUORUM, why = "no quorum";
+	else if (!vip_eligible(c, vip, from))
+		err = CORE_E_NOT_ELIGIBLE, why = "node may not hold this VIP";
+	else if (!vip_usable(c, from))
+		err = CORE_E_LOST, why = "claiming node lost its lease";
+	else if (m->term && m->term <= v->term && v->holder != from)
+		err = CORE_E_STALE_TERM, why = "term not above the current";
+	else if (!m->term && v->holder && v->holder != from &&
+		 !(m->flags & CORE_MSG_F_WAIT))
+		err = CORE_E_HELD, why = "held by another node";
+	if (err) {
+		pend_answer(c, vip, m->reqid, err, v->term, why);
+		return;
+	}
+	if (!m->term && v->holder && v->holder != from) {
+		v->waiter = from;
+		core_emit(c, CORE_EV_CLAIMED, (int)vip, v->holder, 0, v->term,
+			  "claim waiting");
+		return;
+	}
+	if (v->holder != from || m->term > v->term)
+		vip_assign(c, now, vip, from,
+			   m->term > v->term ? m->term : v->term + 1,
+			   "claimed");
+	if (p)
+		p->term = v->term;
+	vip_reconcile(c, now, vip);
+	pend_check(c, vip, now);
+}
+
+static void apply_release(struct core *c, uint64_t now, uint32_t from,
+			  unsigned vip, const struct core_msg *m)
+{
+	struct core_vip *v = &c->vips[vip];
+	struct core_pending *p = from == c->self ? pend_find(c, m->reqid)
+						  : NULL;
+
+	if (!c->quorate) {
+		pend_answer(c, vip, m->reqid, CORE_E_NO_QUORUM, v->term,
+			    "no quorum");
+		return;
+	}
+	if (v->holder) {
+		uint32_t next = vip_successor(c, vip, v->holder);
+
+		vip_assign(c, now, vip, next, v->term + 1, "released");
+	}
+	if (p)
+		p->term = v->term;
+	vip_reconcile(c, now, vip);
+	pend_check(c, vip, now);
+}
+
+static void apply_move(struct core *c, uint64_t now, uint32_t from,
+		       unsigned vip, const struct core_msg *m)
+{
+	struct core_vip *v = &c->vips[vip];
+	struct core_pending *p = from == c->self ? pend_find(c, m->reqid)
+						  : NULL;
+	enum core_err err = CORE_OK;
+
+	if (!c->quorate)
+		err = CORE_E_NO_QUORUM;
+	else if (node_index(c, m->node) < 0)
+		err = CORE_E_UNKNOWN_NODE;
+	else if (!vip_eligible(c, vip, m->node))
+		err = CORE_E_NOT_ELIGIBLE;
+	else if (!vip_usable(c, m->node))
+		err = CORE_E_NOT_MEMBER;
+	if (err) {
+		pend_answer(c, vip, m->reqid, err, v->term,
+			    "refused by the group");
+		return;
+	}
+	if (v->holder != m->node)
+		vip_assign(c, now, vip, m->node, v->term + 1, "moved");
+	if (p)
+		p->term = v->term;
+	vip_reconcile(c, now, vip);
+	pend_check(c, vip, now);
+}
+
+static void apply_released(struct core *c, uint64_t now, uint32_t from,
+			   unsigned vip, const struct core_msg *m)
+{
+	struct core_vip *v = &c->vips[vip];
+
+	if (m->flags & CORE_MSG_F_FAILED) {
+		if (v->holder == from && v->term == m->term) {
+			v->holder = 0;
+			vip_assign(c, now, vip,
+				   vip_successor(c, vip, from), v->term + 1,
+				   "holder failed to add the address");
+		}
+	} else if (v->prev == from) {
+		v->prev = 0;
+	}
+	vip_reconcile(c, now, vip);
+	pend_check(c, vip, now);
+}
+
+static void apply_live(struct core *c, uint64_t now, uint32_t from,
+		       unsigned vip, const struct core_msg *m)
+{
+	struct core_vip *v = &c->vips[vip];
+
+	if (v->holder != from || v->term != m->term || v->live)
+		return;
+	v->live = 1;
+	v->prev = 0;
+	core_emit(c, CORE_EV_LIVE, (int)vip, from, 0, v->term, "live");
+	pend_check(c, vip, now);
+}
+
+static void apply_cancel(struct core *c, uint64_t now, uint32_t from,
+			 unsigned vip)
+{
+	struct core_vip *v = &c->vips[vip];
+
+	if (v->waiter == from)
+		v->waiter = 0;
+	(void)now;
+}
+
+/* One ownership message in agreed order. */
+void vip_apply(struct core *c, uint64_t now, uint32_t from,
+	       const struct core_msg *m)
+{
+	int vip = core_vip_find(c, m->vip);
+
+	if (vip < 0) {
+		if (from == c->self)
+			pend_answer(c, 0, m->reqid, CORE_E_UNKNOWN_VIP, 0,
+				    "unknown VIP");
+		return;
+	}
+	switch (m->type) {
+	case CORE_MSG_CLAIM:
+		apply_claim(c, now, from, (unsigned)vip, m);
+		break;
+	case CORE_MSG_RELEASE:
+		apply_release(c, now, from, (unsigned)vip, m);
+		break;
+	case CORE_MSG_MOVE:
+		apply_move(c, now, from, (unsigned)vip, m);
+		break;
+	case CORE_MSG_RELEASED:
+		apply_released(c, now, from, (unsigned)vip, m);
+		break;
+	case CORE_MSG_LIVE:
+		apply_live(c, now, from, (unsigned)vip, m);
+		break;
+	case CORE_MSG_CANCEL:
+		apply_cancel(c, now, from, (unsigned)vip);
+		break;
+	case CORE_MSG_RENEW:
+	case CORE_MSG_EXPIRE:
+	case CORE_MSG_STATE:
+		break;
+	}
+}
+
+static void vip_down_local(struct core *c, unsigned vip)
+{
+	struct core_vip *v = &c->vips[vip];
+
+	if (!v->up)
+		return;
+	/* A failed delete leaves the address to the gate and its kernel
+	 * lifetime; the core must not believe it is still serving. */
+	(void)c->ops->vip_down(c->ud, vip);
+	v->up = 0;
+}
+
+static void vip_up_local(struct core *c, uint64_t now, unsigned vip)
+{
+	struct core_vip *v = &c->vips[vip];
+	struct core_msg m = { .term = v->term };
+	int r;
+
+	snprintf(m.vip, sizeof(m.vip), "%s", c->conf->vips[vip].name);
+	r = c->ops->vip_up(c->ud, vip);
+	if (r < 0) {
+		v->failed = 1;
+		m.type = CORE_MSG_RELEASED;
+		m.flags = CORE_MSG_F_FAILED;
+		core_send(c, &m);
+		for (unsigned i = 0; i < CORE_MAX_PENDING; i++)
+			if (c->pend[i].reqid && c->pend[i].vip == vip &&
+			    c->pend[i].kind == CORE_PEND_CLAIM)
+				pend_answer(c, vip, c->pend[i].reqid,
+					    CORE_E_ACTUATOR, v->term,
+					    "the kernel refused the address");
+		return;
+	}
+	v->up = 1;
+	m.type = CORE_MSG_LIVE;
+	core_send(c, &m);
+	pend_check(c, vip, now);
+}
+
+/* Make this node's kernel agree with the table for vip. */
+void vip_reconcile(struct core *c, uint64_t now, unsigned vip)
+{
+	struct core_vip *v = &c->vips[vip];
+	int serving = c->joined && c->synced && c->quorate;
+
+	if (v->holder != c->self || !serving)
+		vip_down_local(c, vip);
+	if (serving && v->prev == c->self && !v->confirmed) {
+		struct core_msg m = { .type = CORE_MSG_RELEASED,
+				      .term = v->term };
+
+		snprintf(m.vip, sizeof(m.vip), "%s",
+			 c->conf->vips[vip].name);
+		v->confirmed = 1;
+		core_send(c, &m);
+	}
+	if (!serving || v->holder != c->self || v->up || v->failed)
+		return;
+	if (v->prev || now < v->fence || now >= c->own_lease_until)
+		return;
+	vip_up_local(c, now, vip);
+}
+
+void vip_reconcile_all(struct core *c, uint64_t now)
+{
+	for (unsigned k = 0; k < c->conf->nvips; k++)
+		vip_reconcile(c, now, k);
+}

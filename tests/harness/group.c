@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Simulated group engine with virtual-synchrony semantics for tests:
+ * every event (message or view) is appended to the inboxes of all
+ * members of the sender's partition at once, so each partition has one
+ * agreed order.  A hung node keeps its inbox and catches up on waking.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group.h"
+
+struct g_ev {
+	int is_view;
+	uint32_t from;
+	struct core_msg m;
+	uint32_t members[G_MAX_NODES];
+	unsigned nmembers;
+	uint32_t left[G_MAX_NODES];
+	enum core_leave why[G_MAX_NODES];
+	unsigned nleft;
+};
+
+struct g_inbox {
+	struct g_ev *ev;
+	unsigned n, cap, head;
+	uint32_t view;            /* members mask of the last view sent */
+};
+
+static struct g_inbox inbox[G_MAX_NODES];
+
+static void ev_free(struct g_ev *e)
+{
+	if (!e->is_view)
+		free(e->m.entries);
+}
+
+static void inbox_push(unsigned i, const struct g_ev *e)
+{
+	struct g_inbox *b = &inbox[i];
+	struct g_ev *copy;
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 64;
+		b->ev = realloc(b->ev, b->cap * sizeof(*b->ev));
+		assert(b->ev);
+	}
+	copy = &b->ev[b->n++];
+	*copy = *e;
+	if (!e->is_view && e->m.nentries) {
+		size_t sz = e->m.nentries * sizeof(*e->m.entries);
+
+		copy->m.entries = malloc(sz);
+		assert(copy->m.entries);
+		memcpy(copy->m.entries, e->m.entries, sz);
+	}
+}
+
+static void inbox_clear(unsigned i)
+{
+	struct g_inbox *b = &inbox[i];
+
+	for (unsigned k = b->head; k < b->n; k++)
+		ev_free(&b->ev[k]);
+	b->n = b->head = 0;
+}
+
+static unsigned idx_of(struct group *g, void *ud)
+{
+	return (unsigned)((struct g_node *)ud - g->nodes);
+}
+
+static struct group *cur;
+
+static int op_send(void *ud, const struct core_msg *m)
+{
+	struct g_node *n = ud;
+	struct g_ev e = { .from = n->id, .m = *m };
+
+	for (unsigned i = 0; i < cur->n; i++) {
+		struct g_node *o = &cur->nodes[i];
+
+		if (o->alive && o->part == n->part &&
+		    (inbox[idx_of(cur, n)].view >> i) & 1u)
+			inbox_push(i, &e);
+	}
+	return 0;
+}
+
+static int op_vip_up(void *ud, unsigned vip)
+{
+	struct g_node *n = ud;
+
+	if (cur->fail_up && cur->fail_up(cur, idx_of(cur, n), vip))
+		return -EIO;
+	n->up[vip] = 1;
+	return 0;
+}
+
+static int op_vip_down(void *ud, unsigned vip)
+{
+	((struct g_node *)ud)->up[vip] = 0;
+	return 0;
+}
+
+static void op_lease(void *ud, uint64_t until)
+{
+	((struct g_node *)ud)->lease_until = until;
+}
+
+static void op_reply(void *ud, uint64_t reqid, enum core_err err,
+		     uint64_t term, const char *reason)
+{
+	struct g_node *n = ud;
+
+	n->last_reqid = reqid;
+	n->last_err = err;
+	n->last_term = term;
+	n->replies++;
+	snprintf(n->last_reason, sizeof(n->last_reason), "%s",
+		 reason ? reason : "");
+}
+
+static void op_event(void *ud, const struct core_event *ev)
+{
+	((struct g_node *)ud)->events[ev->type]++;
+}
+
+static const struct core_ops g_ops = {
+	.send = op_send, .vip_up = op_vip_up, .vip_down = op_vip_down,
+	.lease = op_lease, .reply = op_reply, .event = op_event,
+};
+
+void g_init(struct group *g, unsigned n, unsigned nvips,
+	    enum conf_policy policy)
+{
+	memset(g, 0, sizeof(*g));
+	cur = g;
+	g->n = n;
+	g->now = 1000000;
+	g->conf.lease_ms = 150;
+	g->conf.nnodes = n;
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(g->conf.nodes[i].name, CONF_NAME_MAX, "n%u", i + 1);
+		g->conf.nodes[i].id = i + 1;
+		g->nodes[i].id = i + 1;
+		inbox_clear(i);
+		inbox[i].view = 0;
+	}
+	for (unsigned k = 0; k < nvips; k++) {
+		struct conf_vip *v = &g->vips[k];
+
+		snprintf(v->name, CONF_NAME_MAX, "v%u", k);
+		v->naddrs = 1;
+		v->eligible = (1u << n) - 1;
+		v->policy = policy;
+		for (unsigned i = 0; i < n; i++)
+			v->prefer[i] = (uint8_t)i;
+		v->nprefer = n;
+	}
+	g->conf.vips = g->vips;
+	g->conf.nvips = nvips;
+}
+
+void g_done(struct group *g)
+{
+	for (unsigned i = 0; i < g->n; i++) {
+		core_free(g->nodes[i].core);
+		g->nodes[i].core = NULL;
+		inbox_clear(i);
+		free(inbox[i].ev);
+		inbox[i].ev = NULL;
+		inbox[i].cap = 0;
+	}
+}
+
+/* Send every alive node of partition p the view of its members. */
+static void g_views(struct group *g, unsigned p, unsigned killed)
+{
+	uint32_t mask = 0;
+	struct g_ev e = { .is_view = 1 };
+
+	for (unsigned i = 0; i < g->n; i++)
+		if (g->nodes[i].alive && g->nodes[i].part == p) {
+			mask |= 1u << i;
+			e.members[e.nmembers++] = g->nodes[i].id;
+		}
+	for (unsigned i = 0; i < g->n; i++) {
+		if (!((mask >> i) & 1u) || inbox[i].view == mask)
+			continue;
+		e.nleft = 0;
+		for (unsigned k = 0; k < g->n; k++) {
+			if (!((inbox[i].view >> k) & 1u) || (mask >> k) & 1u)
+				continue;
+			e.left[e.nleft] = g->nodes[k].id;
+			e.why[e.nleft++] = k == killed ? CORE_LEAVE_PROCDOWN
+						       : CORE_LEAVE_NODEDOWN;
+		}
+		inbox[i].view = mask;
+		inbox_push(i, &e);
+	}
+}
+
+void g_start(struct group *g, unsigned i)
+{
+	struct g_node *n = &g->nodes[i];
+	int r;
+
+	cur = g;
+	core_free(n->core);
+	memset(n->up, 0, sizeof(n->up));
+	n->lease_until = 0;
+	r = core_new(&g->conf, n->id, &g_ops, n, &n->core);
+	assert(r == 0);
+	inbox_clear(i);
+	inbox[i].view = 0;
+	n->alive = 1;
+	n->hung = 0;
+	core_joined(n->core, g->now);
+	g_views(g, n->part, ~0u);
+}
+
+void g_kill(struct group *g, unsigned i)
+{
+	struct g_node *n = &g->nodes[i];
+
+	cur = g;
+	core_free(n->core);
+	n->core = NULL;
+	n->alive = 0;
+	n->lease_until = 0; /* the owned table dies with the process */
+	inbox_clear(i);
+	inbox[i].view = 0;
+	g_views(g, n->part, i);
+}
+
+void g_partition(struct group *g, const unsigned *part_of)
+{
+	cur = g;
+	for (unsigned i = 0; i < g->n; i++)
+		g->nodes[i].part = part_of[i];
+	for (unsigned p = 0; p < g->n; p++)
+		g_views(g, p, ~0u);
+}
+
+static void g_step(struct group *g)
+{
+	for (unsigned i = 0; i < g->n; i++) {
+		struct g_node *n = &g->nodes[i];
+		struct g_inbox *b = &inbox[i];
+
+		if (!n->alive || n->hung)
+			continue;
+		/* Events appended while handling go to the end: FIFO. */
+		while (b->head < b->n) {
+			struct g_ev e = b->ev[b->head++];
+
+			if (e.is_view)
+				core_view(n->core, g->now, e.members,
+					  e.nmembers, e.left, e.why, e.nleft);
+			else
+				core_deliver(n->core, g->now, e.from, &e.m);
+			ev_free(&e);
+		}
+		b->n = b->head = 0;
+		core_tick(n->core, g->now);
+	}
+}
+
+void g_run(struct group *g, uint64_t until_us)
+{
+	cur = g;
+	while (g->now < until_us) {
+		g_step(g);
+		g->now += 1000;
+	}
+	g_step(g);
+}
+
+void g_settle(struct group *g)
+{
+	g_run(g, g->now + 400000);
+}
+
+static int g_reason_ret(struct group *g, unsigned i, int r,
+			const char *reason)
+{
+	if (r) {
+		g->nodes[i].last_err = (enum core_err)r;
+		snprintf(g->nodes[i].last_reason,
+			 sizeof(g->nodes[i].last_reason), "%s", reason);
+	}
+	return r;
+}
+
+int g_claim(struct group *g, unsigned i, const char *vip, uint64_t term,
+	    int wait)
+{
+	char reason[128] = "";
+	int r = core_claim(g->nodes[i].core, vip, term, wait, ++g->reqid,
+			   reason, sizeof(reason));
+
+	return g_reason_ret(g, i, r, reason);
+}
+
+int g_release(struct group *g, unsigned i, const char *vip)
+{
+	char reason[128] = "";
+	int r = core_release(g->nodes[i].core, vip, ++g->reqid, reason,
+			     sizeof(reason));
+
+	return g_reason_ret(g, i, r, reason);
+}
+
+int g_move(struct group *g, unsigned i, const char *vip, const char *node)
+{
+	char reason[128] = "";
+	int r = core_move(g->nodes[i].core, vip, node, ++g->reqid, reason,
+			  sizeof(reason));
+
+	return g_reason_ret(g, i, r, reason);
+}
+
+unsigned g_answering(const struct group *g, unsigned vip)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < g->n; i++)
+		if (g->nodes[i].up[vip] && g->nodes[i].lease_until > g->now)
+			n++;
+	return n;
+}
+
+int g_holder(const struct group *g, unsigned i, unsigned vip,
+	     struct core_vip_info *ret)
+{
+	if (!g->nodes[i].core)
+		return -1;
+	core_vip_get(g->nodes[i].core, vip, ret);
+	return (int)ret->holder;
+}

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ownership core driven through the simulated group: every
+ * transition and every refusal, with the one-holder invariant checked at
+ * each simulated millisecond.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../harness/group.h"
+
+static struct group G;
+
+/* Run until t, asserting that no VIP ever has two answering nodes. */
+static void run_checked(struct group *g, uint64_t dur)
+{
+	uint64_t end = g->now + dur;
+
+	while (g->now < end) {
+		g_run(g, g->now + 1000);
+		for (unsigned k = 0; k < g->conf.nvips; k++)
+			assert_true(g_answering(g, k) <= 1);
+	}
+}
+
+static void up3(enum conf_policy policy)
+{
+	g_init(&G, 3, 2, policy);
+	for (unsigned i = 0; i < 3; i++)
+		g_start(&G, i);
+	run_checked(&G, 300000);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_true(core_synced(G.nodes[i].core));
+		assert_true(core_quorate(G.nodes[i].core));
+	}
+}
+
+static unsigned skip_mask;
+
+static void assert_holder_everywhere(unsigned vip, uint32_t holder,
+				     enum core_vip_state st)
+{
+	for (unsigned i = 0; i < G.n; i++) {
+		struct core_vip_info vi;
+
+		if (!G.nodes[i].alive || G.nodes[i].hung ||
+		    (skip_mask >> i) & 1u)
+			continue;
+		g_holder(&G, i, vip, &vi);
+		assert_int_equal(vi.holder, holder);
+		assert_int_equal(vi.state, st);
+	}
+}
+
+static void claim_on_idle_vip_goes_live(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	assert_int_equal(g_claim(&G, 0, "v0", 0, 0), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[0].last_err, CORE_OK);
+	assert_int_equal(G.nodes[0].last_term, 1);
+	assert_int_equal(g_answering(&G, 0), 1);
+	assert_true(G.nodes[0].up[0]);
+	assert_holder_everywhere(0, 1, CORE_VIP_LIVE);
+	assert_holder_everywhere(1, 0, CORE_VIP_UNASSIGNED);
+	g_done(&G);
+}
+
+static void claim_with_lower_term_is_refused(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	assert_int_equal(g_claim(&G, 0, "v0", 5, 0), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[0].last_term, 5);
+	assert_int_equal(g_claim(&G, 1, "v0", 3, 0), CORE_E_STALE_TERM);
+	assert_non_null(strstr(G.nodes[1].last_reason, "n1"));
+	assert_non_null(strstr(G.nodes[1].last_reason, "5"));
+	assert_int_equal(g_claim(&G, 1, "v0", 5, 0), CORE_E_STALE_TERM);
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 1, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
+static void claim_held_elsewhere_without_term_is_refused(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	assert_int_equal(g_claim(&G, 1, "v0", 0, 0), CORE_E_HELD);
+	assert_non_null(strstr(G.nodes[1].last_reason, "n1"));
+	g_done(&G);
+}
+
+static void claim_with_higher_term_hands_over_break_before_make(void **s)
+{
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 4, 0);
+	run_checked(&G, 50000);
+	assert_int_equal(g_claim(&G, 1, "v0", 9, 0), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[1].last_err, CORE_OK);
+	assert_int_equal(G.nodes[1].last_term, 9);
+	assert_false(G.nodes[0].up[0]);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
+static void claim_unknown_vip_is_refused(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	assert_int_equal(g_claim(&G, 0, "nope", 0, 0), CORE_E_UNKNOWN_VIP);
+	assert_non_null(strstr(G.nodes[0].last_reason, "nope"));
+	g_done(&G);
+}
+
+static void claim_from_non_eligible_node_is_refused(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	G.vips[0].eligible = 0x3; /* n1, n2 */
+	assert_int_equal(g_claim(&G, 2, "v0", 0, 0), CORE_E_NOT_ELIGIBLE);
+	assert_int_equal(g_move(&G, 0, "v0", "n3"), CORE_E_NOT_ELIGIBLE);
+	g_done(&G);
+}
+
+static void move_goes_to_named_node_without_overlap(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	assert_int_equal(g_move(&G, 2, "v0", "n2"), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[2].last_err, CORE_OK);
+	assert_int_equal(G.nodes[2].last_term, 2);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	assert_true(G.nodes[1].up[0]);
+	assert_false(G.nodes[0].up[0]);
+	g_done(&G);
+}
+
+static void move_refusals(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	assert_int_equal(g_move(&G, 0, "v0", "n9"), CORE_E_UNKNOWN_NODE);
+	assert_int_equal(g_move(&G, 0, "v9", "n2"), CORE_E_UNKNOWN_VIP);
+	g_kill(&G, 2);
+	run_checked(&G, 50000);
+	assert_int_equal(g_move(&G, 0, "v0", "n3"), CORE_E_NOT_MEMBER);
+	assert_holder_everywhere(0, 1, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
+static void release_unassigns_and_removes(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	assert_int_equal(g_release(&G, 1, "v0"), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[1].last_err, CORE_OK);
+	assert_false(G.nodes[0].up[0]);
+	assert_holder_everywhere(0, 0, CORE_VIP_UNASSIGNED);
+	g_done(&G);
+}
+
+static void waiting_claim_takes_over_on_release(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	assert_int_equal(g_claim(&G, 1, "v0", 0, 1), 0);
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 1, CORE_VIP_LIVE);
+	g_release(&G, 0, "v0");
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	assert_int_equal(G.nodes[1].last_err, CORE_OK);
+	g_done(&G);
+}
+
+static void minority_drops_and_majority_waits_for_lease(void **state)
+{
+	const unsigned split[3] = { 1, 0, 0 };
+	const unsigned heal[3] = { 0, 0, 0 };
+
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	g_partition(&G, split);
+	run_checked(&G, 2000);
+	assert_false(core_quorate(G.nodes[0].core));
+	assert_false(G.nodes[0].up[0]);
+	assert_int_equal(g_claim(&G, 0, "v1", 0, 0), CORE_E_NO_QUORUM);
+	skip_mask = 1; /* the minority keeps its table, but not the address */
+	assert_holder_everywhere(0, 0, CORE_VIP_UNASSIGNED);
+	skip_mask = 0;
+	assert_int_equal(g_claim(&G, 1, "v0", 0, 0), 0);
+	run_checked(&G, 300000);
+	assert_true(G.nodes[1].up[0]);
+	g_partition(&G, heal);
+	run_checked(&G, 300000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	assert_false(G.nodes[0].up[0]);
+	g_done(&G);
+}
+
+static void killed_holder_is_replaced_by_prefer_policy(void **state)
+{
+	up3(CONF_POLICY_PREFER);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	g_kill(&G, 0);
+	run_checked(&G, 100000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	g_start(&G, 0);
+	run_checked(&G, 300000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	assert_false(G.nodes[0].up[0]);
+	g_done(&G);
+}
+
+static void hung_holder_expires_and_never_readds(void **state)
+{
+	up3(CONF_POLICY_PREFER);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	G.nodes[0].hung = 1;
+	run_checked(&G, 400000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	G.nodes[0].hung = 0;
+	run_checked(&G, 300000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	assert_false(G.nodes[0].up[0]);
+	g_done(&G);
+}
+
+static int fail_all(struct group *g, unsigned node, unsigned vip)
+{
+	return 1;
+}
+
+static void actuator_failure_is_reported_and_unassigns(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	G.fail_up = fail_all;
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[0].last_err, CORE_E_ACTUATOR);
+	assert_holder_everywhere(0, 0, CORE_VIP_UNASSIGNED);
+	g_done(&G);
+}
+
+static void interface_fault_hands_over(void **state)
+{
+	up3(CONF_POLICY_PREFER);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	core_local_fault(G.nodes[0].core, G.now, 0, "link down");
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
+static void shutdown_confirms_and_hands_over_at_once(void **state)
+{
+	up3(CONF_POLICY_PREFER);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	core_shutdown(G.nodes[0].core, G.now);
+	run_checked(&G, 3000);
+	assert_false(G.nodes[0].up[0]);
+	skip_mask = 1; /* a stopped node no longer follows the group */
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	skip_mask = 0;
+	g_done(&G);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(claim_on_idle_vip_goes_live),
+		cmocka_unit_test(claim_with_lower_term_is_refused),
+		cmocka_unit_test(claim_held_elsewhere_without_term_is_refused),
+		cmocka_unit_test(
+			claim_with_higher_term_hands_over_break_before_make),
+		cmocka_unit_test(claim_unknown_vip_is_refused),
+		cmocka_unit_test(claim_from_non_eligible_node_is_refused),
+		cmocka_unit_test(move_goes_to_named_node_without_overlap),
+		cmocka_unit_test(move_refusals),
+		cmocka_unit_test(release_unassigns_and_removes),
+		cmocka_unit_test(waiting_claim_takes_over_on_release),
+		cmocka_unit_test(minority_drops_and_majority_waits_for_lease),
+		cmocka_unit_test(killed_holder_is_replaced_by_prefer_policy),
+		cmocka_unit_test(hung_holder_expires_and_never_readds),
+		cmocka_unit_test(actuator_failure_is_reported_and_unassigns),
+		cmocka_unit_test(interface_fault_hands_over),
+		cmocka_unit_test(shutdown_confirms_and_hands_over_at_once),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Builds vipd with AddressSanitizer and UBSan and runs every test suite
+# (unit, config, sim, fuzz-regress, net).  Needs root: the net suite
+# builds network namespaces and runs real corosync and vipd in them.
+# Last line: "N passed, N failed".
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+sh tools/deps.sh
+build=${BUILD:-build-test}
+if [ ! -f "$build/build.ninja" ]; then
+	meson setup "$build" -Db_sanitize=address,undefined -Db_lundef=false \
+		>"$build.setup.log" 2>&1 || { cat "$build.setup.log"; exit 1; }
+fi
+ninja -C "$build" >/dev/null || ninja -C "$build"
+export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+rc=0
+meson test -C "$build" --print-errorlogs ${SUITES:-} || rc=$?
+python3 - "$build/meson-logs/testlog.json" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    res = r.get("result")
+    if res in ("OK", "EXPECTEDFAIL"):
+        passed += 1
+    elif res == "SKIP":
+        skipped += 1
+    else:
+        failed += 1
+        print("FAILED:", r.get("name"), res)
+print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+PY
+exit $rc
