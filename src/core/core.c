@@ -281,7 +281,7 @@ int core_claim(struct core *c, const char *vip, uint64_t term, int wait,
 			      "node '%s' may not hold this VIP (see its "
 			      "'nodes' line)",
 			      c->conf->nodes[c->self_idx].name);
-	if (term && term <= v->term && v->holder != c->self) {
+	if (term && term <= v->term && v->holder != c->self && !MUTANT(2)) {
 		snprintf(reason, len,
 			 "term %llu is not above the current term %llu "
 			 "(holder '%s')",

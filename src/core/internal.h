@@ -16,6 +16,17 @@
 #define CORE_MAX_DEFERRED 512 /* messages held back during a table sync */
 #define CORE_PROCDOWN_GRACE_US 20000 /* PROCDOWN fence, see vip_lost() */
 
+/* Deliberate bugs for the simulator's mutation tests (tests/sim): a
+ * build with -DCORE_MUTATION=N breaks rule N, and the simulator must
+ * report it.  1: skip the wait for the previous holder's release;
+ * 2: accept a stale term; 3: ignore quorum loss; 4: ignore the lease
+ * fence when a holder is lost.  Never defined in a real build. */
+#ifdef CORE_MUTATION
+#define MUTANT(n) (CORE_MUTATION == (n))
+#else
+#define MUTANT(n) 0
+#endif
+
 enum core_pend_kind {
 	CORE_PEND_CLAIM = 1, /* answered when this node has it live */
 	CORE_PEND_MOVE,      /* answered when the target reports live */

@@ -75,7 +75,10 @@ static void deliver_agreed(struct core *c, uint64_t now, uint32_t from,
 		if (!(m->flags & CORE_MSG_F_SHUTDOWN))
 			return;
 		c->nodes[i].gone = 1;
-		vip_node_lost(c, now, from, CORE_LEAVE_LEAVE, 1);
+		/* Without quorum, sweep_absent() hands its VIPs on once
+		 * quorum is back and it has left. */
+		if (c->quorate)
+			vip_node_lost(c, now, from, CORE_LEAVE_LEAVE, 1);
 	} else {
 		vip_apply(c, now, from, m);
 	}

@@ -29,7 +29,7 @@ static void view_set_quorum(struct core *c, int q)
 	c->quorate = q;
 	core_emit(c, CORE_EV_QUORUM, -1, (uint32_t)q, 0, 0,
 		  q ? "quorum gained" : "quorum lost");
-	if (!q) {
+	if (!q && !MUTANT(3)) {
 		c->own_lease_until = 0;
 		c->ops->lease(c->ud, 0);
 	}
@@ -91,6 +91,8 @@ static void sweep_absent(struct core *c, uint64_t now)
 		vip_node_lost(c, now, n->id, n->left_why, n->gone);
 	}
 }
+
+static void sync_finish(struct core *c, uint64_t now);
 
 static uint32_t view_members(struct core *c, uint64_t now,
 			     const uint32_t *members, unsigned n,
@@ -156,6 +158,12 @@ void core_view(struct core *c, uint64_t now, const uint32_t *members,
 		       c->conf->nvips * sizeof(*c->merge_any));
 		send_state(c);
 		renew_send(c, now);
+	} else if (!c->synced && c->sync_wait) {
+		/* A member left before its table came: the others' tables,
+		 * all delivered here in the same order, are the whole. */
+		c->sync_wait &= mask;
+		if (!c->sync_wait)
+			sync_finish(c, now);
 	}
 	sweep_absent(c, now);
 	vip_reconcile_all(c, now);
@@ -245,6 +253,9 @@ void view_state(struct core *c, uint64_t now, uint32_t from,
 		return;
 	c->nodes[i].renew_seq = m->seq;
 	c->nodes[i].lease_until = now + c->lease_us + c->margin_us;
+	/* Alive in agreed order, like a RENEW: every member clears it,
+	 * so a member that joined with fresh node records agrees. */
+	c->nodes[i].lapsed = 0;
 	if (c->synced || !((c->sync_wait >> i) & 1u))
 		return;
 	sync_merge(c, from, m);

@@ -92,7 +92,7 @@ void vip_lost(struct core *c, uint64_t now, unsigned vip, uint32_t node,
 
 	if (v->holder != node && v->prev != node)
 		return;
-	if (!confirmed && i >= 0) {
+	if (!confirmed && i >= 0 && !MUTANT(4)) {
 		fence = c->nodes[i].lease_until;
 		if (why == CORE_LEAVE_PROCDOWN &&
 		    now + CORE_PROCDOWN_GRACE_US < fence)
@@ -138,7 +138,8 @@ static void apply_claim(struct core *c, uint64_t now, uint32_t from,
 		err = CORE_E_NOT_ELIGIBLE, why = "node may not hold this VIP";
 	else if (!vip_usable(c, from))
 		err = CORE_E_LOST, why = "claiming node lost its lease";
-	else if (m->term && m->term <= v->term && v->holder != from)
+	else if (m->term && m->term <= v->term && v->holder != from &&
+		 !MUTANT(2))
 		err = CORE_E_STALE_TERM, why = "term not above the current";
 	else if (!m->term && v->holder && v->holder != from &&
 		 !(m->flags & CORE_MSG_F_WAIT))
@@ -221,7 +222,8 @@ static void apply_released(struct core *c, uint64_t now, uint32_t from,
 	struct core_vip *v = &c->vips[vip];
 
 	if (m->flags & CORE_MSG_F_FAILED) {
-		if (v->holder == from && v->term == m->term) {
+		/* Without quorum ownership does not change (DESIGN 3). */
+		if (c->quorate && v->holder == from && v->term == m->term) {
 			v->holder = 0;
 			vip_assign(c, now, vip,
 				   vip_successor(c, vip, from), v->term + 1,
@@ -338,7 +340,7 @@ static void vip_up_local(struct core *c, uint64_t now, unsigned vip)
 void vip_reconcile(struct core *c, uint64_t now, unsigned vip)
 {
 	struct core_vip *v = &c->vips[vip];
-	int serving = c->joined && c->synced && c->quorate;
+	int serving = c->joined && c->synced && (c->quorate || MUTANT(3));
 
 	if (v->holder != c->self || !serving)
 		vip_down_local(c, vip);
@@ -353,7 +355,8 @@ void vip_reconcile(struct core *c, uint64_t now, unsigned vip)
 	}
 	if (!serving || v->holder != c->self || v->up || v->failed)
 		return;
-	if (v->prev || now < v->fence || now >= c->own_lease_until)
+	if ((v->prev && !MUTANT(1)) || now < v->fence ||
+	    now >= c->own_lease_until)
 		return;
 	vip_up_local(c, now, vip);
 }

@@ -3,7 +3,8 @@
  * Simulated group engine with virtual-synchrony semantics for tests:
  * every event (message or view) is appended to the inboxes of all
  * members of the sender's partition at once, so each partition has one
- * agreed order.  A hung node keeps its inbox and catches up on waking.
+ * agreed order.  A node may read its inbox late (lag) but never out of
+ * order.  A hung node keeps its inbox and catches up on waking.
  */
 #include <assert.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 struct g_ev {
 	int is_view;
 	uint32_t from;
+	uint64_t at;              /* time it was ordered */
 	struct core_msg m;
 	uint32_t members[G_MAX_NODES];
 	unsigned nmembers;
@@ -31,6 +33,7 @@ struct g_inbox {
 };
 
 static struct g_inbox inbox[G_MAX_NODES];
+static struct group *cur;
 
 static void ev_free(struct g_ev *e)
 {
@@ -38,18 +41,33 @@ static void ev_free(struct g_ev *e)
 		free(e->m.entries);
 }
 
+/* Make room for one more event, reusing the space already read. */
+static void inbox_room(struct g_inbox *b)
+{
+	if (b->head && b->head == b->n) {
+		b->n = b->head = 0;
+	} else if (b->head > b->cap / 2) {
+		memmove(b->ev, b->ev + b->head,
+			(b->n - b->head) * sizeof(*b->ev));
+		b->n -= b->head;
+		b->head = 0;
+	}
+	if (b->n < b->cap)
+		return;
+	b->cap = b->cap ? 2 * b->cap : 64;
+	b->ev = realloc(b->ev, b->cap * sizeof(*b->ev));
+	assert(b->ev);
+}
+
 static void inbox_push(unsigned i, const struct g_ev *e)
 {
 	struct g_inbox *b = &inbox[i];
 	struct g_ev *copy;
 
-	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 64;
-		b->ev = realloc(b->ev, b->cap * sizeof(*b->ev));
-		assert(b->ev);
-	}
+	inbox_room(b);
 	copy = &b->ev[b->n++];
 	*copy = *e;
+	copy->at = cur->now;
 	if (!e->is_view && e->m.nentries) {
 		size_t sz = e->m.nentries * sizeof(*e->m.entries);
 
@@ -73,18 +91,17 @@ static unsigned idx_of(struct group *g, void *ud)
 	return (unsigned)((struct g_node *)ud - g->nodes);
 }
 
-static struct group *cur;
-
 static int op_send(void *ud, const struct core_msg *m)
 {
 	struct g_node *n = ud;
 	struct g_ev e = { .from = n->id, .m = *m };
+	uint32_t view = inbox[idx_of(cur, n)].view;
 
 	for (unsigned i = 0; i < cur->n; i++) {
 		struct g_node *o = &cur->nodes[i];
 
-		if (o->alive && o->part == n->part &&
-		    (inbox[idx_of(cur, n)].view >> i) & 1u)
+		if (o->alive && !o->detached && o->part == n->part &&
+		    (view >> i) & 1u)
 			inbox_push(i, &e);
 	}
 	return 0;
@@ -97,6 +114,8 @@ static int op_vip_up(void *ud, unsigned vip)
 	if (cur->fail_up && cur->fail_up(cur, idx_of(cur, n), vip))
 		return -EIO;
 	n->up[vip] = 1;
+	if (cur->hooks && cur->hooks->kernel)
+		cur->hooks->kernel(cur, idx_of(cur, n));
 	return 0;
 }
 
@@ -108,7 +127,12 @@ static int op_vip_down(void *ud, unsigned vip)
 
 static void op_lease(void *ud, uint64_t until)
 {
-	((struct g_node *)ud)->lease_until = until;
+	struct g_node *n = ud;
+	uint64_t was = n->lease_until;
+
+	n->lease_until = until;
+	if (until > was && cur->hooks && cur->hooks->kernel)
+		cur->hooks->kernel(cur, idx_of(cur, n));
 }
 
 static void op_reply(void *ud, uint64_t reqid, enum core_err err,
@@ -122,6 +146,8 @@ static void op_reply(void *ud, uint64_t reqid, enum core_err err,
 	n->replies++;
 	snprintf(n->last_reason, sizeof(n->last_reason), "%s",
 		 reason ? reason : "");
+	if (cur->hooks && cur->hooks->reply)
+		cur->hooks->reply(cur, idx_of(cur, n), reqid, err, term);
 }
 
 static void op_event(void *ud, const struct core_event *ev)
@@ -134,22 +160,9 @@ static const struct core_ops g_ops = {
 	.lease = op_lease, .reply = op_reply, .event = op_event,
 };
 
-void g_init(struct group *g, unsigned n, unsigned nvips,
-	    enum conf_policy policy)
+static void conf_vips(struct group *g, unsigned n, unsigned nvips,
+		      enum conf_policy policy)
 {
-	memset(g, 0, sizeof(*g));
-	cur = g;
-	g->n = n;
-	g->now = 1000000;
-	g->conf.lease_ms = 150;
-	g->conf.nnodes = n;
-	for (unsigned i = 0; i < n; i++) {
-		snprintf(g->conf.nodes[i].name, CONF_NAME_MAX, "n%u", i + 1);
-		g->conf.nodes[i].id = i + 1;
-		g->nodes[i].id = i + 1;
-		inbox_clear(i);
-		inbox[i].view = 0;
-	}
 	for (unsigned k = 0; k < nvips; k++) {
 		struct conf_vip *v = &g->vips[k];
 
@@ -165,6 +178,26 @@ void g_init(struct group *g, unsigned n, unsigned nvips,
 	g->conf.nvips = nvips;
 }
 
+void g_init(struct group *g, unsigned n, unsigned nvips,
+	    enum conf_policy policy)
+{
+	assert(n <= G_MAX_NODES && nvips <= G_MAX_VIPS);
+	memset(g, 0, sizeof(*g));
+	cur = g;
+	g->n = n;
+	g->now = 1000000;
+	g->conf.lease_ms = 150;
+	g->conf.nnodes = n;
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(g->conf.nodes[i].name, CONF_NAME_MAX, "n%u", i + 1);
+		g->conf.nodes[i].id = i + 1;
+		g->nodes[i].id = i + 1;
+		inbox_clear(i);
+		inbox[i].view = 0;
+	}
+	conf_vips(g, n, nvips, policy);
+}
+
 void g_done(struct group *g)
 {
 	for (unsigned i = 0; i < g->n; i++) {
@@ -177,14 +210,21 @@ void g_done(struct group *g)
 	}
 }
 
-/* Send every alive node of partition p the view of its members. */
-static void g_views(struct group *g, unsigned p, unsigned killed)
+static int g_in_group(const struct g_node *n, unsigned p)
+{
+	return n->alive && !n->detached && n->part == p;
+}
+
+/* Send every member of partition p the view of its members; node
+ * `gone` (if any) left for reason `why`, the others are NODEDOWN. */
+static void g_views(struct group *g, unsigned p, unsigned gone,
+		    enum core_leave why)
 {
 	uint32_t mask = 0;
 	struct g_ev e = { .is_view = 1 };
 
 	for (unsigned i = 0; i < g->n; i++)
-		if (g->nodes[i].alive && g->nodes[i].part == p) {
+		if (g_in_group(&g->nodes[i], p)) {
 			mask |= 1u << i;
 			e.members[e.nmembers++] = g->nodes[i].id;
 		}
@@ -196,8 +236,8 @@ static void g_views(struct group *g, unsigned p, unsigned killed)
 			if (!((inbox[i].view >> k) & 1u) || (mask >> k) & 1u)
 				continue;
 			e.left[e.nleft] = g->nodes[k].id;
-			e.why[e.nleft++] = k == killed ? CORE_LEAVE_PROCDOWN
-						       : CORE_LEAVE_NODEDOWN;
+			e.why[e.nleft++] = k == gone ? why
+						     : CORE_LEAVE_NODEDOWN;
 		}
 		inbox[i].view = mask;
 		inbox_push(i, &e);
@@ -219,11 +259,12 @@ void g_start(struct group *g, unsigned i)
 	inbox[i].view = 0;
 	n->alive = 1;
 	n->hung = 0;
+	n->detached = 0;
 	core_joined(n->core, g->now);
-	g_views(g, n->part, ~0u);
+	g_views(g, n->part, ~0u, CORE_LEAVE_NODEDOWN);
 }
 
-void g_kill(struct group *g, unsigned i)
+static void g_stop(struct group *g, unsigned i, enum core_leave why)
 {
 	struct g_node *n = &g->nodes[i];
 
@@ -231,10 +272,69 @@ void g_kill(struct group *g, unsigned i)
 	core_free(n->core);
 	n->core = NULL;
 	n->alive = 0;
+	n->hung = 0;
 	n->lease_until = 0; /* the owned table dies with the process */
 	inbox_clear(i);
 	inbox[i].view = 0;
-	g_views(g, n->part, i);
+	if (!n->detached)
+		g_views(g, n->part, i, why);
+	n->detached = 0;
+}
+
+void g_kill(struct group *g, unsigned i)
+{
+	g_stop(g, i, CORE_LEAVE_PROCDOWN);
+}
+
+void g_crash(struct group *g, unsigned i)
+{
+	memset(g->nodes[i].up, 0, sizeof(g->nodes[i].up));
+	g_stop(g, i, CORE_LEAVE_NODEDOWN);
+}
+
+static void g_local(struct group *g, unsigned i, int after)
+{
+	const struct g_obs o = { .kind = G_OBS_LOCAL };
+
+	if (!g->hooks)
+		return;
+	if (!after && g->hooks->before)
+		g->hooks->before(g, i, &o);
+	else if (after && g->hooks->after)
+		g->hooks->after(g, i, &o);
+}
+
+void g_leave(struct group *g, unsigned i)
+{
+	cur = g;
+	g_local(g, i, 0);
+	core_shutdown(g->nodes[i].core, g->now);
+	g_local(g, i, 1);
+	g_stop(g, i, CORE_LEAVE_LEAVE);
+}
+
+void g_detach(struct group *g, unsigned i)
+{
+	struct g_node *n = &g->nodes[i];
+
+	cur = g;
+	g_local(g, i, 0);
+	core_engine_lost(n->core, g->now);
+	g_local(g, i, 1);
+	n->detached = 1;
+	inbox_clear(i);
+	inbox[i].view = 0;
+	g_views(g, n->part, ~0u, CORE_LEAVE_NODEDOWN);
+}
+
+void g_attach(struct group *g, unsigned i)
+{
+	struct g_node *n = &g->nodes[i];
+
+	cur = g;
+	n->detached = 0;
+	core_joined(n->core, g->now);
+	g_views(g, n->part, ~0u, CORE_LEAVE_NODEDOWN);
 }
 
 void g_partition(struct group *g, const unsigned *part_of)
@@ -243,7 +343,44 @@ void g_partition(struct group *g, const unsigned *part_of)
 	for (unsigned i = 0; i < g->n; i++)
 		g->nodes[i].part = part_of[i];
 	for (unsigned p = 0; p < g->n; p++)
-		g_views(g, p, ~0u);
+		g_views(g, p, ~0u, CORE_LEAVE_NODEDOWN);
+}
+
+int g_drained(const struct group *g, unsigned i)
+{
+	return inbox[i].head == inbox[i].n;
+}
+
+static void g_handle(struct group *g, unsigned i, const struct g_ev *e)
+{
+	struct g_node *n = &g->nodes[i];
+	struct g_obs o = { .kind = e->is_view ? G_OBS_VIEW : G_OBS_MSG,
+			   .from = e->from, .m = &e->m };
+	const struct g_hooks *h = g->hooks;
+
+	for (unsigned k = 0; k < e->nmembers && e->is_view; k++)
+		o.members |= 1u << e->members[k];
+	if (h && h->before)
+		h->before(g, i, &o);
+	if (e->is_view)
+		core_view(n->core, g->now, e->members, e->nmembers, e->left,
+			  e->why, e->nleft);
+	else
+		core_deliver(n->core, g->now, e->from, &e->m);
+	if (h && h->after)
+		h->after(g, i, &o);
+}
+
+static void g_tick(struct group *g, unsigned i)
+{
+	const struct g_obs o = { .kind = G_OBS_TICK };
+	const struct g_hooks *h = g->hooks;
+
+	if (h && h->before)
+		h->before(g, i, &o);
+	core_tick(g->nodes[i].core, g->now);
+	if (h && h->after)
+		h->after(g, i, &o);
 }
 
 static void g_step(struct group *g)
@@ -255,19 +392,27 @@ static void g_step(struct group *g)
 		if (!n->alive || n->hung)
 			continue;
 		/* Events appended while handling go to the end: FIFO. */
-		while (b->head < b->n) {
+		while (b->head < b->n && b->ev[b->head].at + n->lag_us <=
+						 g->now) {
 			struct g_ev e = b->ev[b->head++];
 
-			if (e.is_view)
-				core_view(n->core, g->now, e.members,
-					  e.nmembers, e.left, e.why, e.nleft);
-			else
-				core_deliver(n->core, g->now, e.from, &e.m);
+			g_handle(g, i, &e);
 			ev_free(&e);
+			if (!n->alive)
+				break;
 		}
-		b->n = b->head = 0;
-		core_tick(n->core, g->now);
+		if (b->head == b->n)
+			b->n = b->head = 0;
+		if (n->alive)
+			g_tick(g, i);
 	}
+}
+
+void g_advance(struct group *g)
+{
+	cur = g;
+	g_step(g);
+	g->now += 1000;
 }
 
 void g_run(struct group *g, uint64_t until_us)
@@ -293,6 +438,7 @@ static int g_reason_ret(struct group *g, unsigned i, int r,
 		snprintf(g->nodes[i].last_reason,
 			 sizeof(g->nodes[i].last_reason), "%s", reason);
 	}
+	g_local(g, i, 1);
 	return r;
 }
 
@@ -300,28 +446,50 @@ int g_claim(struct group *g, unsigned i, const char *vip, uint64_t term,
 	    int wait)
 {
 	char reason[128] = "";
-	int r = core_claim(g->nodes[i].core, vip, term, wait, ++g->reqid,
-			   reason, sizeof(reason));
+	int r;
 
+	cur = g;
+	g_local(g, i, 0);
+	r = core_claim(g->nodes[i].core, vip, term, wait, ++g->reqid, reason,
+		       sizeof(reason));
 	return g_reason_ret(g, i, r, reason);
 }
 
 int g_release(struct group *g, unsigned i, const char *vip)
 {
 	char reason[128] = "";
-	int r = core_release(g->nodes[i].core, vip, ++g->reqid, reason,
-			     sizeof(reason));
+	int r;
 
+	cur = g;
+	g_local(g, i, 0);
+	r = core_release(g->nodes[i].core, vip, ++g->reqid, reason,
+			 sizeof(reason));
 	return g_reason_ret(g, i, r, reason);
 }
 
 int g_move(struct group *g, unsigned i, const char *vip, const char *node)
 {
 	char reason[128] = "";
-	int r = core_move(g->nodes[i].core, vip, node, ++g->reqid, reason,
-			  sizeof(reason));
+	int r;
 
+	cur = g;
+	g_local(g, i, 0);
+	r = core_move(g->nodes[i].core, vip, node, ++g->reqid, reason,
+		      sizeof(reason));
 	return g_reason_ret(g, i, r, reason);
+}
+
+void g_fault(struct group *g, unsigned i, unsigned vip)
+{
+	cur = g;
+	g_local(g, i, 0);
+	core_local_fault(g->nodes[i].core, g->now, vip, "link down");
+	g_local(g, i, 1);
+}
+
+int g_answers(const struct group *g, unsigned i, unsigned vip)
+{
+	return g->nodes[i].up[vip] && g->nodes[i].lease_until > g->now;
 }
 
 unsigned g_answering(const struct group *g, unsigned vip)
@@ -329,8 +497,7 @@ unsigned g_answering(const struct group *g, unsigned vip)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < g->n; i++)
-		if (g->nodes[i].up[vip] && g->nodes[i].lease_until > g->now)
-			n++;
+		n += g_answers(g, i, vip) ? 1u : 0u;
 	return n;
 }
 

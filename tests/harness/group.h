@@ -13,12 +13,35 @@
 #include "core/core.h"
 
 #define G_MAX_NODES 8
+#define G_MAX_VIPS 64
 #define G_MAX_QUEUE 4096
 
-struct g_msg {
-	uint32_t from;
-	unsigned part;            /* partition it was sent in */
-	struct core_msg m;        /* entries deep-copied */
+struct group;
+
+/* What a node is about to process or just processed, for checkers. */
+enum g_obs_kind {
+	G_OBS_VIEW = 0, /* core_view */
+	G_OBS_MSG,      /* core_deliver */
+	G_OBS_TICK,     /* core_tick */
+	G_OBS_LOCAL,    /* a local call: request, fault, engine lost */
+};
+
+struct g_obs {
+	enum g_obs_kind kind;
+	uint32_t from;            /* MSG: sender id */
+	const struct core_msg *m; /* MSG: the message */
+	uint32_t members;         /* VIEW: member ids as a bitmask of 1<<id */
+};
+
+/* Optional observers; any may be NULL. */
+struct g_hooks {
+	void (*before)(struct group *g, unsigned i, const struct g_obs *o);
+	void (*after)(struct group *g, unsigned i, const struct g_obs *o);
+	/* Node i's kernel may have started answering (address added or
+	 * gate lease extended). */
+	void (*kernel)(struct group *g, unsigned i);
+	void (*reply)(struct group *g, unsigned i, uint64_t reqid,
+		      enum core_err err, uint64_t term);
 };
 
 struct g_node {
@@ -26,8 +49,10 @@ struct g_node {
 	uint32_t id;
 	int alive;                /* process running (core exists) */
 	int hung;                 /* process stopped: no input */
+	int detached;             /* engine lost: in no view */
+	uint64_t lag_us;          /* inbox delivered this much late */
 	unsigned part;            /* partition number */
-	int up[64];               /* kernel has the address (per VIP) */
+	int up[G_MAX_VIPS];       /* kernel has the address (per VIP) */
 	uint64_t lease_until;     /* kernel gate open until */
 	uint64_t last_reqid;
 	enum core_err last_err;
@@ -39,14 +64,14 @@ struct g_node {
 
 struct group {
 	struct conf conf;
-	struct conf_vip vips[64];
+	struct conf_vip vips[G_MAX_VIPS];
 	unsigned n;
 	struct g_node nodes[G_MAX_NODES];
-	struct g_msg *queue;      /* pending, in agreed order */
-	unsigned nqueue;
 	uint64_t now;
 	uint64_t reqid;
 	int (*fail_up)(struct group *g, unsigned node, unsigned vip);
+	const struct g_hooks *hooks;
+	void *hook_ud;
 };
 
 /* n nodes "n1".."nN" with ids 1..n, nvips VIPs "v0".. of policy. */
@@ -57,18 +82,35 @@ void g_done(struct group *g);
 void g_start(struct group *g, unsigned i);
 /* Kill node i's process (PROCDOWN for the others). */
 void g_kill(struct group *g, unsigned i);
-/* Node i vanishes (NODEDOWN): process and kernel state stay. */
+/* Node i's machine dies: process, corosync and kernel state (NODEDOWN). */
+void g_crash(struct group *g, unsigned i);
+/* Clean stop of node i: core_shutdown, then it leaves (LEAVE). */
+void g_leave(struct group *g, unsigned i);
+/* Node i's corosync dies: core_engine_lost, out of every view
+ * (NODEDOWN for the others).  g_attach() joins it again. */
+void g_detach(struct group *g, unsigned i);
+void g_attach(struct group *g, unsigned i);
+/* Move node i to partition part_of[i]; views follow. */
 void g_partition(struct group *g, const unsigned *part_of);
 /* Deliver everything queued, ticking time by step_us between. */
 void g_run(struct group *g, uint64_t until_us);
+/* One step: every awake node handles what is due and ticks; then the
+ * clock advances by one millisecond. */
+void g_advance(struct group *g);
 void g_settle(struct group *g);
+/* Node i has nothing left to deliver. */
+int g_drained(const struct group *g, unsigned i);
 /* Requests from node i. */
 int g_claim(struct group *g, unsigned i, const char *vip, uint64_t term,
 	    int wait);
 int g_release(struct group *g, unsigned i, const char *vip);
 int g_move(struct group *g, unsigned i, const char *vip, const char *node);
+/* Node i's interface of vip failed. */
+void g_fault(struct group *g, unsigned i, unsigned vip);
 /* How many nodes answer for vip now (address up and gate open). */
 unsigned g_answering(const struct group *g, unsigned vip);
+/* Node i answers for vip now. */
+int g_answers(const struct group *g, unsigned i, unsigned vip);
 int g_holder(const struct group *g, unsigned i, unsigned vip,
 	     struct core_vip_info *ret);
 

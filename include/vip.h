@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvip: ask vipd to put a cluster virtual IP on this node (claim), take
+ * it away (release), put it on another node (move), report who holds what
+ * (status) and stream ownership events (watch).
+ *
+ * Every call returns 0 or a negative errno. When vipd refused a request,
+ * vip_client_last_error() returns its error code and reason as
+ * "code: reason". vipd's error codes map to errno values as follows:
+ *
+ *   not-allowed   -EPERM         this user may not change that VIP
+ *   held          -EBUSY         another node holds it and did not release
+ *   stale-term    -ESTALE        --term lower than the VIP's current term
+ *   unknown-vip   -ENOENT        no such VIP in vipd's configuration
+ *   unknown-node  -ENOENT        no such node in vipd's configuration
+ *   no-quorum     -ENOLINK       this node's partition has no quorum
+ *   timeout       -ETIMEDOUT     not done within the time allowed
+ *   not-eligible  -EADDRNOTAVAIL the node may not hold that VIP
+ *   not-member    -EHOSTDOWN     the target node is not in the cluster now
+ *   not-joined    -ENONET        vipd has not joined the cluster yet
+ *   actuator      -EIO           the address could not be configured
+ *   superseded    -ECANCELED     a later claim or move replaced this one
+ *   cancelled     -EINTR         the request was cancelled (e.g. shutdown)
+ *   lost          -EOWNERDEAD    the VIP was lost while being acquired
+ *   busy          -EAGAIN        vipd is busy (e.g. too many clients)
+ *   bad-request   -EINVAL        vipd did not understand the request
+ *   anything else -EPROTO
+ *
+ * Local failures: -EINVAL (bad argument, checked before sending),
+ * -ECONNREFUSED (no vipd listening at the socket), -EACCES (the socket is
+ * not accessible), -ECONNRESET (vipd closed the connection), -ETIMEDOUT
+ * (no reply in time; the connection is then reset), -EBADMSG (a reply
+ * that is not valid JSON of the expected shape), -ENOMEM.
+ *
+ * A struct vip_client is not thread-safe; use one per thread.
+ */
+#ifndef VIP_H
+#define VIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VIP_NAME_MAX 64 /* VIP and node names, NUL included */
+#define VIP_DEFAULT_SOCKET "/run/vipd/vipd.sock"
+#define VIP_WATCH_ACK_MS 5000 /* vip_watch() waits this long for vipd */
+
+struct vip_client;
+
+struct vip_node_status {
+	char name[VIP_NAME_MAX]; /* this node's name */
+	uint32_t id;		 /* corosync node id */
+	int quorate;		 /* 1 if this node's partition has quorum */
+	char engine[32];	 /* group engine state, e.g. "joined" */
+	int synced;		 /* 1 once the VIP table is learnt */
+	uint32_t lease_ms;	 /* kernel lease length */
+	char **members;		 /* names of the current members */
+	size_t n_members;
+};
+
+struct vip_vip_status {
+	char name[VIP_NAME_MAX];
+	char state[16];		   /* unassigned|acquiring|live|releasing */
+	char holder[VIP_NAME_MAX]; /* "" when none */
+	uint64_t term;		   /* current ownership term */
+	uint64_t since_ms;	   /* unix epoch ms of the last change */
+	char prev[VIP_NAME_MAX];   /* previous holder, "" when none */
+	char waiter[VIP_NAME_MAX]; /* node waiting to take it, "" none */
+	int live_here;		   /* 1 if the address is live on this node */
+	char dev[32];		   /* interface, "" when not reported */
+	char **addresses;	   /* "192.0.2.10/24", ... */
+	size_t n_addresses;
+};
+
+struct vip_status {
+	struct vip_node_status node;
+	struct vip_vip_status *vips; /* n_vips entries */
+	size_t n_vips;
+};
+
+enum vip_event_type {
+	VIP_EVENT_UNKNOWN = 0, /* a type this libvip does not know */
+	VIP_EVENT_CLAIMED,
+	VIP_EVENT_LIVE,
+	VIP_EVENT_RELEASED,
+	VIP_EVENT_MOVED,
+	VIP_EVENT_LOST,
+	VIP_EVENT_JOINED,
+	VIP_EVENT_LEFT,
+	VIP_EVENT_QUORUM,
+	VIP_EVENT_OVERFLOW, /* events were dropped; the stream ends */
+};
+
+struct vip_event {
+	enum vip_event_type type;
+	char type_name[16];	 /* as sent, e.g. "claimed" */
+	char vip[VIP_NAME_MAX];	 /* "" when the event names no VIP */
+	char node[VIP_NAME_MAX]; /* "" when none */
+	char prev[VIP_NAME_MAX]; /* "" when none */
+	uint64_t term;
+	int quorate;	  /* 1, 0, or -1 when absent */
+	char why[128];	  /* human-readable cause, maybe truncated */
+	uint64_t time_ms; /* unix epoch ms */
+	const char *json; /* the raw line; valid until the next call */
+};
+
+/*
+ * Creates a client for the vipd socket at socket_path; NULL means
+ * $VIPD_SOCKET, or VIP_DEFAULT_SOCKET if unset. Connects lazily, so a
+ * missing daemon is reported by the first request. Returns 0 and *ret,
+ * -EINVAL (path too long) or -ENOMEM.
+ */
+int vip_client_new(const char *socket_path, struct vip_client **ret);
+
+/* Closes the connections and frees c. NULL is accepted. */
+void vip_client_free(struct vip_client *c);
+
+/*
+ * Returns "code: reason" of the last refusal by vipd, or a description of
+ * the last local failure; "" if the last call succeeded.
+ */
+const char *vip_client_last_error(const struct vip_client *c);
+
+/*
+ * Claims vip for this node, with the application's election term (0 for
+ * none), and waits up to timeout_ms (< 0: vipd's default, without a local
+ * limit) for the VIP to be live here. Returns 0 and the VIP's new term in
+ * *ret_term (may be NULL), or -errno as in the table above.
+ */
+int vip_claim(struct vip_client *c, const char *vip, uint64_t term,
+	      int timeout_ms, uint64_t *ret_term);
+
+/* Releases vip held by this node. Returns 0 or -errno. */
+int vip_release(struct vip_client *c, const char *vip, int timeout_ms);
+
+/*
+ * Moves vip to node. Returns 0 and the new term in *ret_term (may be
+ * NULL), or -errno.
+ */
+int vip_move(struct vip_client *c, const char *vip, const char *node,
+	     int timeout_ms, uint64_t *ret_term);
+
+/*
+ * Reads the status of vip, or of all VIPs if vip is NULL. Returns 0 and
+ * *ret, to be freed with vip_status_free(), or -errno.
+ */
+int vip_status(struct vip_client *c, const char *vip, int timeout_ms,
+	       struct vip_status **ret);
+
+/* Frees a status from vip_status(). NULL is accepted. */
+void vip_status_free(struct vip_status *s);
+
+/*
+ * Sends one raw request line (without '\n') and returns vipd's raw JSON
+ * reply in *ret_json (malloc'd, caller frees) whenever one came, also when
+ * the reply is a refusal. Returns 0 if vipd answered "ok":true, else
+ * -errno. For tools that print vipd's JSON as is.
+ */
+int vip_request(struct vip_client *c, const char *line, int timeout_ms,
+		char **ret_json);
+
+/*
+ * Subscribes to ownership events on a second connection and waits up to
+ * VIP_WATCH_ACK_MS for vipd to confirm. Returns 0, -EALREADY if already
+ * watching, or -errno. Then poll vip_client_fd() for POLLIN and call
+ * vip_next_event() until it returns -EAGAIN.
+ */
+int vip_watch(struct vip_client *c);
+
+/* Returns the event connection's fd to poll, or -ENOTCONN if not watching. */
+int vip_client_fd(const struct vip_client *c);
+
+/*
+ * Returns 0 and the next event in *ret, -EAGAIN if none is buffered or
+ * readable now, -ECONNRESET once vipd closed the stream (after an overflow
+ * event or at shutdown), -ENOTCONN if not watching, or -EBADMSG for an
+ * event line that is not valid JSON (it is skipped). Never blocks.
+ */
+int vip_next_event(struct vip_client *c, struct vip_event *ret);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

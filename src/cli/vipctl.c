@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vipctl: the operator's command line for vipd, built on libvip. It checks
+ * a request with the shared codec before sending it, prints vipd's answer
+ * as a table or as raw JSON, and turns the outcome into an exit code:
+ * 0 done, 1 refused by vipd, 2 bad usage, 3 vipd unreachable, 4 timeout.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "proto/ctl.h"
+#include "vip.h"
+
+enum vipctl_exit {
+	VIPCTL_OK = 0,
+	VIPCTL_REFUSED = 1,
+	VIPCTL_USAGE = 2,
+	VIPCTL_UNREACHABLE = 3,
+	VIPCTL_TIMEOUT = 4,
+};
+
+#define VIPCTL_DEFAULT_TIMEOUT_MS 30000
+
+struct vipctl {
+	const char *socket; /* NULL: libvip's default */
+	int json;	    /* print vipd's raw JSON lines */
+	int timeout_ms;	    /* -1 when not given */
+	struct ctl_req req; /* the checked request */
+	char line[CTL_LINE_MAX + 1];
+	struct vip_client *client;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vipctl [--socket PATH] [--json] [--timeout SECONDS] "
+		"COMMAND\n"
+		"  status [VIP]                        who holds what, "
+		"members, quorum\n"
+		"  claim VIP [--term N] [--wait S]     put VIP on this node\n"
+		"  release VIP                         take VIP off this node\n"
+		"  move VIP NODE                       put VIP on NODE\n"
+		"  watch                               stream ownership "
+		"events\n");
+}
+
+static int exit_code(int r)
+{
+	switch (-r) {
+	case 0:
+		return VIPCTL_OK;
+	case ETIMEDOUT:
+		return VIPCTL_TIMEOUT;
+	case ECONNREFUSED:
+	case ECONNRESET:
+	case EACCES:
+	case EPIPE:
+	case ENOTCONN:
+		return VIPCTL_UNREACHABLE;
+	default:
+		return VIPCTL_REFUSED;
+	}
+}
+
+static int fail(struct vipctl *v, int r)
+{
+	const char *why = vip_client_last_error(v->client);
+
+	fprintf(stderr, "vipctl: %s: %s\n", ctl_cmd_to_string(v->req.cmd),
+		why[0] ? why : strerror(-r));
+	return exit_code(r);
+}
+
+/* Seconds with up to three decimals, as for --wait; -1 if invalid. */
+static int parse_seconds(const char *s)
+{
+	char line[CTL_LINE_MAX];
+	struct ctl_req r;
+
+	snprintf(line, sizeof(line), "claim x --wait %s", s);
+	if (ctl_req_parse(line, strlen(line), &r, NULL, 0) < 0)
+		return -1;
+	return (int)r.wait_ms;
+}
+
+static int parse_options(struct vipctl *v, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+s:jt:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			v->socket = optarg;
+			break;
+		case 'j':
+			v->json = 1;
+			break;
+		case 't':
+			v->timeout_ms = parse_seconds(optarg);
+			if (v->timeout_ms >= 0)
+				break;
+			fprintf(stderr,
+				"vipctl: --timeout expects seconds from 0 to "
+				"3600, got '%s'\n",
+				optarg);
+			return -EINVAL;
+		case 'h':
+			usage(stdout);
+			exit(VIPCTL_OK);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	return optind;
+}
+
+/* Joins the command words into one request line and checks it. */
+static int parse_request(struct vipctl *v, int argc, char **argv)
+{
+	char reason[CTL_REASON_MAX];
+	size_t len = 0;
+	int i, n;
+
+	if (argc == 0) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	for (i = 0; i < argc; i++) {
+		n = snprintf(v->line + len, sizeof(v->line) - len, "%s%s",
+			     i ? " " : "", argv[i]);
+		if (n < 0 || (size_t)n >= sizeof(v->line) - len) {
+			fprintf(stderr,
+				"vipctl: request longer than %d bytes\n",
+				CTL_LINE_MAX);
+			return -EINVAL;
+		}
+		len += (size_t)n;
+	}
+	if (ctl_req_parse(v->line, len, &v->req, reason, sizeof(reason)) < 0) {
+		fprintf(stderr, "vipctl: %s\n", reason);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void format_time(uint64_t ms, char *buf, size_t len, int millis)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	if (ms == 0 || !localtime_r(&t, &tm)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	if (millis && n > 0)
+		snprintf(buf + n, len - n, ".%03u", (unsigned)(ms % 1000));
+}
+
+static void print_node(const struct vip_node_status *n)
+{
+	size_t i;
+
+	printf("node %s (id %u): %s, engine %s%s, lease %u ms, members",
+	       n->name, n->id, n->quorate ? "quorate" : "NO QUORUM",
+	       n->engine[0] ? n->engine : "?", n->synced ? ", synced" : "",
+	       n->lease_ms);
+	for (i = 0; i < n->n_members; i++)
+		printf(" %s", n->members[i]);
+	printf("%s\n", n->n_members ? "" : " none");
+}
+
+static void print_vip_row(const struct vip_vip_status *v, int wname,
+			  int wholder)
+{
+	char since[32];
+	size_t i;
+
+	format_time(v->since_ms, since, sizeof(since), 0);
+	printf("%-*s  %-10s  %-*s  %6llu  %-19s  %-4s  ", wname, v->name,
+	       v->state, wholder, v->holder[0] ? v->holder : "-",
+	       (unsigned long long)v->term, since, v->live_here ? "yes" : "-");
+	for (i = 0; i < v->n_addresses; i++)
+		printf("%s%s", i ? "," : "", v->addresses[i]);
+	printf("%s\n", v->n_addresses ? "" : "-");
+}
+
+static void print_status(const struct vip_status *s)
+{
+	int wname = 3, wholder = 6, n;
+	size_t i;
+
+	print_node(&s->node);
+	if (s->n_vips == 0)
+		return;
+	for (i = 0; i < s->n_vips; i++) {
+		n = (int)strlen(s->vips[i].name);
+		wname = n > wname ? n : wname;
+		n = (int)strlen(s->vips[i].holder);
+		wholder = n > wholder ? n : wholder;
+	}
+	printf("\n%-*s  %-10s  %-*s  %6s  %-19s  %-4s  %s\n", wname, "VIP",
+	       "STATE", wholder, "HOLDER", "TERM", "SINCE", "HERE",
+	       "ADDRESSES");
+	for (i = 0; i < s->n_vips; i++)
+		print_vip_row(&s->vips[i], wname, wholder);
+}
+
+static void print_event(const struct vipctl *v, const struct vip_event *e)
+{
+	char when[40];
+
+	if (v->json) {
+		printf("%s\n", e->json);
+		fflush(stdout);
+		return;
+	}
+	format_time(e->time_ms, when, sizeof(when), 1);
+	printf("%s %-8s %s", when, e->type_name, e->vip[0] ? e->vip : "-");
+	if (e->node[0])
+		printf(" node=%s", e->node);
+	if (e->prev[0])
+		printf(" prev=%s", e->prev);
+	printf(" term=%llu", (unsigned long long)e->term);
+	if (e->quorate >= 0)
+		printf(" quorate=%s", e->quorate ? "yes" : "no");
+	printf("%s%s\n", e->why[0] ? " why: " : "", e->why);
+	fflush(stdout);
+}
+
+static int run_watch(struct vipctl *v)
+{
+	struct pollfd p = {.events = POLLIN};
+	struct vip_event e;
+	int r;
+
+	r = vip_watch(v->client);
+	if (r < 0)
+		return fail(v, r);
+	p.fd = vip_client_fd(v->client);
+	for (;;) {
+		while ((r = vip_next_event(v->client, &e)) == 0 ||
+		       r == -EBADMSG)
+			if (r == 0)
+				print_event(v, &e);
+		if (r != -EAGAIN) {
+			fprintf(stderr,
+				"vipctl: watch: event stream ended: %s\n",
+				strerror(-r));
+			return VIPCTL_UNREACHABLE;
+		}
+		if (poll(&p, 1, -1) == -1 && errno != EINTR)
+			return fail(v, -errno);
+	}
+}
+
+/* The local limit for a request: claim waits --wait (plus grace in libvip). */
+static int request_timeout(const struct vipctl *v)
+{
+	if (v->req.cmd == CTL_CLAIM && v->req.has_wait)
+		return (int)v->req.wait_ms;
+	if (v->timeout_ms >= 0)
+		return v->timeout_ms;
+	return v->req.cmd == CTL_CLAIM ? -1 : VIPCTL_DEFAULT_TIMEOUT_MS;
+}
+
+static int run_json(struct vipctl *v)
+{
+	int t = request_timeout(v);
+	char *reply = NULL;
+	int r;
+
+	if (v->req.cmd == CTL_CLAIM && t >= 0)
+		t += 1000; /* vipd answers "timeout" itself first */
+	ctl_req_format(&v->req, v->line, sizeof(v->line));
+	v->line[strcspn(v->line, "\n")] = '\0';
+	r = vip_request(v->client, v->line, t, &reply);
+	if (reply)
+		printf("%s\n", reply);
+	free(reply);
+	return r < 0 ? fail(v, r) : VIPCTL_OK;
+}
+
+static int run_human(struct vipctl *v)
+{
+	const struct ctl_req *q = &v->req;
+	int t = request_timeout(v), r = -EINVAL;
+	struct vip_status *s;
+	uint64_t term = 0;
+
+	switch (q->cmd) {
+	case CTL_STATUS:
+		r = vip_status(v->client, q->vip[0] ? q->vip : NULL, t, &s);
+		if (r == 0) {
+			print_status(s);
+			vip_status_free(s);
+		}
+		break;
+	case CTL_CLAIM:
+		r = vip_claim(v->client, q->vip, q->term, t, &term);
+		if (r == 0)
+			printf("%s claimed, term %llu\n", q->vip,
+			       (unsigned long long)term);
+		break;
+	case CTL_RELEASE:
+		r = vip_release(v->client, q->vip, t);
+		if (r == 0)
+			printf("%s released\n", q->vip);
+		break;
+	case CTL_MOVE:
+		r = vip_move(v->client, q->vip, q->node, t, &term);
+		if (r == 0)
+			printf("%s moved to %s, term %llu\n", q->vip, q->node,
+			       (unsigned long long)term);
+		break;
+	case CTL_WATCH:
+		return run_watch(v);
+	}
+	return r < 0 ? fail(v, r) : VIPCTL_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct vipctl v = {.timeout_ms = -1};
+	int i, r;
+
+	i = parse_options(&v, argc, argv);
+	if (i < 0 || parse_request(&v, argc - i, argv + i) < 0)
+		return VIPCTL_USAGE;
+	r = vip_client_new(v.socket, &v.client);
+	if (r < 0) {
+		fprintf(stderr, "vipctl: socket path: %s\n", strerror(-r));
+		return VIPCTL_USAGE;
+	}
+	if (v.json && v.req.cmd != CTL_WATCH)
+		r = run_json(&v);
+	else if (v.req.cmd == CTL_WATCH)
+		r = run_watch(&v);
+	else
+		r = run_human(&v);
+	vip_client_free(v.client);
+	return r;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control socket server: accepts clients on a Unix stream socket,
+ * splits their input into request lines, refuses malformed ones itself and
+ * hands the rest, with the peer's credentials, to one callback. Replies and
+ * events go out through bounded per-client queues.
+ */
+#ifndef VIPD_CONTROL_SERVER_H
+#define VIPD_CONTROL_SERVER_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "proto/ctl.h"
+
+struct ucred; /* <sys/socket.h> with _GNU_SOURCE */
+
+#define CTL_MAX_CLIENTS 128	 /* connections at once */
+#define CTL_OUTQ_MAX (64 * 1024) /* queued bytes per client */
+#define CTL_OUTQ_HARD                                                          \
+	(1024 * 1024) /* one reply may exceed OUTQ_MAX up to this */
+#define CTL_ACCEPT_PAUSE_USEC 1000000 /* accept pause when out of fds */
+#define CTL_LINGER_USEC 1000000	      /* an overflowed watcher's last flush */
+
+struct ctl_server;
+
+/*
+ * Called once per well-formed request, in the order a connection sent
+ * them. The next request of the same connection is not delivered until
+ * this one is answered with ctl_send(). cred is the peer's SO_PEERCRED at
+ * accept time; cred and req are valid only during the call.
+ */
+typedef void (*ctl_request_fn)(void *ud, uint64_t conn_id,
+			       const struct ucred *cred,
+			       const struct ctl_req *req);
+
+/*
+ * Creates the socket at path (creating a missing parent directory with
+ * mode 0755 and unlinking a stale socket), sets its mode (0 means 0666),
+ * listens and attaches to e. Returns 0 and *ret, or -errno: -EINVAL for a
+ * missing argument or a path that does not fit sockaddr_un, -ENOMEM, or
+ * whatever socket, bind, chmod, listen or sd_event returned.
+ */
+int ctl_server_new(sd_event *e, const char *path, mode_t mode,
+		   ctl_request_fn fn, void *ud, struct ctl_server **ret);
+
+/*
+ * Closes every connection and the listening socket and unlinks the socket
+ * path. NULL is accepted.
+ */
+void ctl_server_free(struct ctl_server *s);
+
+/*
+ * Queues json_line plus '\n' to connection conn_id; the line must not
+ * contain a newline. The first ctl_send() after a request answers it and
+ * lets the next pipelined request through. Returns 0, -ENOENT if the
+ * connection is gone, -EINVAL for a NULL or multi-line json_line, or
+ * -ENOBUFS if the client has not read CTL_OUTQ_HARD bytes (the connection
+ * is then closed).
+ */
+int ctl_send(struct ctl_server *s, uint64_t conn_id, const char *json_line);
+
+/*
+ * Marks connection conn_id as a watcher, so ctl_broadcast() reaches it.
+ * Returns 0 or -ENOENT if the connection is gone.
+ */
+int ctl_watch(struct ctl_server *s, uint64_t conn_id);
+
+/*
+ * Queues json_line plus '\n' to every watcher. A watcher whose queue would
+ * pass CTL_OUTQ_MAX gets a final {"event":"overflow",...} line instead and
+ * is closed after at most CTL_LINGER_USEC.
+ */
+void ctl_broadcast(struct ctl_server *s, const char *json_line);
+
+/* Returns the number of open connections. */
+unsigned ctl_server_clients(const struct ctl_server *s);
+
+#endif

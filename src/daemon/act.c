@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The core's actions on this node's kernel: addresses with a finite
+ * lifetime, the lease gate, gratuitous ARP and unsolicited NA, and the
+ * reaction to an interface that goes down.  Each failure is logged once,
+ * here, where it is handled.
+ */
+#define _GNU_SOURCE /* struct ucred */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "engine/engine.h"
+#include "log.h"
+#include "net/addr.h"
+#include "net/garp.h"
+#include "net/lease.h"
+#include "net/link.h"
+#include "net/ndisc.h"
+#include "proto/peer.h"
+#include "vipd.h"
+
+struct announce {
+	struct vipd *d;
+	unsigned vip;
+	unsigned left;
+};
+
+static void announce_once(struct vipd *d, unsigned vip)
+{
+	const struct conf_vip *v = &d->conf.vips[vip];
+	char reason[256];
+
+	for (unsigned k = 0; k < v->naddrs; k++) {
+		const struct conf_addr *a = &v->addrs[k];
+		int r = a->family == AF_INET
+				? garp_send(d->ifindex[vip], a->addr, reason,
+					    sizeof(reason))
+				: ndisc_send_na(d->ifindex[vip], a->addr,
+						reason, sizeof(reason));
+
+		if (r < 0)
+			log_warn("announcing VIP '%s' on %s: %s, ignoring",
+				 v->name, v->dev, reason);
+	}
+}
+
+static int on_announce(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct announce *an = ud;
+	const struct conf_vip *v = &an->d->conf.vips[an->vip];
+	struct core_vip_info vi;
+
+	core_vip_get(an->d->core, an->vip, &vi);
+	if (vi.local_up)
+		announce_once(an->d, an->vip);
+	if (!vi.local_up || --an->left == 0) {
+		sd_event_source_disable_unref(s);
+		free(an);
+		return 0;
+	}
+	sd_event_source_set_time(s, usec + v->announce_interval_ms * 1000ull);
+	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static void announce_start(struct vipd *d, unsigned vip)
+{
+	const struct conf_vip *v = &d->conf.vips[vip];
+	struct announce *an;
+
+	announce_once(d, vip);
+	if (v->announce_count <= 1)
+		return;
+	an = calloc(1, sizeof(*an));
+	if (!an)
+		return;
+	*an = (struct announce){ .d = d, .vip = vip,
+				 .left = v->announce_count - 1 };
+	if (sd_event_add_time_relative(d->ev, NULL, CLOCK_MONOTONIC,
+				       v->announce_interval_ms * 1000ull, 1000,
+				       on_announce, an) < 0)
+		free(an);
+}
+
+static int act_send(void *ud, const struct core_msg *m)
+{
+	struct vipd *d = ud;
+	int n, r;
+
+	if (!d->engine)
+		return -ENOTCONN;
+	n = peer_encode(m, d->self_id, d->sendbuf, d->sendbuf_len);
+	if (n < 0)
+		return log_errno(n, "encoding a peer record");
+	r = engine_send(d->engine, d->sendbuf, (size_t)n);
+	if (r < 0) {
+		d->bad_send++;
+		return log_errno(r, "sending to the group");
+	}
+	if (r == 0 && d->flush_src)
+		sd_event_source_set_enabled(d->flush_src, SD_EVENT_ON);
+	return 0;
+}
+
+static int act_vip_down(void *ud, unsigned vip)
+{
+	struct vipd *d = ud;
+	const struct conf_vip *v = &d->conf.vips[vip];
+	char reason[256];
+	int r, ret = 0;
+
+	r = lease_unhold(d->lease, v, reason, sizeof(reason));
+	if (r < 0)
+		ret = log_errno(r, "closing the gate of VIP '%s': %s", v->name,
+				reason);
+	for (unsigned k = 0; k < v->naddrs; k++) {
+		r = addr_del(d->nl, d->ifindex[vip], &v->addrs[k], reason,
+			     sizeof(reason));
+		if (r < 0)
+			ret = log_errno(r, "deleting VIP '%s' from %s: %s",
+					v->name, v->dev, reason);
+	}
+	log_info("VIP '%s' removed from %s", v->name, v->dev);
+	return ret;
+}
+
+static int act_vip_up(void *ud, unsigned vip)
+{
+	struct vipd *d = ud;
+	const struct conf_vip *v = &d->conf.vips[vip];
+	char reason[256];
+	int r;
+
+	if (d->ifindex[vip] <= 0)
+		d->ifindex[vip] = link_index(v->dev);
+	if (d->ifindex[vip] <= 0)
+		return log_errno(-ENODEV, "VIP '%s': interface '%s'", v->name,
+				 v->dev);
+	r = lease_hold(d->lease, v, reason, sizeof(reason));
+	if (r < 0)
+		return log_errno(r, "opening the gate of VIP '%s': %s",
+				 v->name, reason);
+	for (unsigned k = 0; k < v->naddrs; k++) {
+		r = addr_add(d->nl, d->ifindex[vip], &v->addrs[k],
+			     VIPD_ADDR_LIFETIME_S, reason, sizeof(reason));
+		if (r < 0) {
+			log_errno(r, "adding VIP '%s' to %s: %s", v->name,
+				  v->dev, reason);
+			act_vip_down(d, vip);
+			return r;
+		}
+	}
+	announce_start(d, vip);
+	log_info("VIP '%s' live on %s", v->name, v->dev);
+	return 0;
+}
+
+static void act_lease(void *ud, uint64_t until)
+{
+	struct vipd *d = ud;
+	uint64_t now = vipd_now(d);
+	uint32_t ms = until > now ? (uint32_t)((until - now) / 1000) : 0;
+	char reason[256];
+	int r = lease_refresh(d->lease, ms, reason, sizeof(reason));
+
+	if (r < 0)
+		log_errno(r, "refreshing the kernel lease: %s", reason);
+}
+
+const struct core_ops vipd_core_ops = {
+	.send = act_send,
+	.vip_up = act_vip_up,
+	.vip_down = act_vip_down,
+	.lease = act_lease,
+	.reply = vipd_reply,
+	.event = vipd_event,
+};
+
+/* Invariant 5: a starting vipd holds nothing, whatever an earlier run
+ * left behind. */
+void vipd_reconcile_start(struct vipd *d)
+{
+	char reason[256];
+
+	for (unsigned i = 0; i < d->conf.nvips; i++) {
+		const struct conf_vip *v = &d->conf.vips[i];
+
+		d->ifindex[i] = link_index(v->dev);
+		if (d->ifindex[i] <= 0) {
+			log_warn("VIP '%s': interface '%s' does not exist "
+				 "(yet); it cannot be held here until it does",
+				 v->name, v->dev);
+			continue;
+		}
+		for (unsigned k = 0; k < v->naddrs; k++) {
+			int present = addr_present(d->nl, d->ifindex[i],
+						   &v->addrs[k]);
+
+			if (present <= 0)
+				continue;
+			if (addr_del(d->nl, d->ifindex[i], &v->addrs[k],
+				     reason, sizeof(reason)) < 0)
+				log_warn("removing leftover VIP '%s': %s",
+					 v->name, reason);
+			else
+				log_notice("removed leftover address of VIP "
+					   "'%s' from %s", v->name, v->dev);
+		}
+	}
+}
+
+int vipd_refresh_addrs(struct vipd *d)
+{
+	char reason[256];
+
+	for (unsigned i = 0; i < d->conf.nvips; i++) {
+		const struct conf_vip *v = &d->conf.vips[i];
+		struct core_vip_info vi;
+
+		core_vip_get(d->core, i, &vi);
+		if (!vi.local_up)
+			continue;
+		for (unsigned k = 0; k < v->naddrs; k++)
+			if (addr_add(d->nl, d->ifindex[i], &v->addrs[k],
+				     VIPD_ADDR_LIFETIME_S, reason,
+				     sizeof(reason)) < 0)
+				log_warn("refreshing VIP '%s': %s", v->name,
+					 reason);
+	}
+	return 0;
+}
+
+void vipd_link_event(int ifindex, const char *ifname, _Bool up, void *ud)
+{
+	struct vipd *d = ud;
+
+	for (unsigned i = 0; i < d->conf.nvips; i++) {
+		struct core_vip_info vi;
+		char why[96];
+
+		if (!strcmp(d->conf.vips[i].dev, ifname))
+			d->ifindex[i] = ifindex;
+		if (d->ifindex[i] != ifindex || up)
+			continue;
+		core_vip_get(d->core, i, &vi);
+		if (vi.holder != d->self_id)
+			continue;
+		snprintf(why, sizeof(why), "interface %s went down", ifname);
+		log_warn("VIP '%s': %s, releasing it", d->conf.vips[i].name,
+			 why);
+		core_local_fault(d->core, vipd_now(d), i, why);
+	}
+	vipd_schedule(d);
+}

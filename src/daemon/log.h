@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Logging for the daemon: one line per event to stderr (journald under
+ * systemd), with a level.  Only src/daemon logs. */
+#ifndef VIPD_DAEMON_LOG_H
+#define VIPD_DAEMON_LOG_H
+
+void log_init(int verbose);
+__attribute__((format(printf, 1, 2))) void log_debug(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void log_info(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void log_notice(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void log_warn(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void log_err(const char *fmt, ...);
+/* Log fmt with ": strerror(-r)" appended at warning level; returns r. */
+__attribute__((format(printf, 2, 3))) int log_errno(int r, const char *fmt,
+						    ...);
+/* Before the loop only: log and exit(1). */
+__attribute__((format(printf, 1, 2), noreturn)) void fatal(const char *fmt,
+							   ...);
+
+#endif

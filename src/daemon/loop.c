@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The event loop: corosync fds, the core's timer, reconnection, address
+ * refresh, the link watcher and signals.  Only this file and the fd
+ * owners touch sd-event.
+ */
+#define _GNU_SOURCE /* struct ucred */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "log.h"
+#include "net/link.h"
+#include "proto/peer.h"
+#include "vipd.h"
+
+#define DISPATCH_MAX 64            /* callbacks per wakeup */
+#define RETRY_US 500000ull         /* reconnect to corosync */
+#define REFRESH_US (VIPD_ADDR_LIFETIME_S * 1000000ull / 3)
+
+uint64_t vipd_now(struct vipd *d)
+{
+	uint64_t now = 0;
+
+	sd_event_now(d->ev, CLOCK_MONOTONIC, &now);
+	return now;
+}
+
+/* Run the core's timers and arm ours for its next deadline. */
+void vipd_schedule(struct vipd *d)
+{
+	uint64_t next = core_tick(d->core, vipd_now(d));
+
+	if (next == UINT64_MAX) {
+		sd_event_source_set_enabled(d->tick_src, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time(d->tick_src, next);
+	sd_event_source_set_enabled(d->tick_src, SD_EVENT_ONESHOT);
+}
+
+static int on_tick(sd_event_source *s, uint64_t usec, void *ud)
+{
+	vipd_schedule(ud);
+	return 0;
+}
+
+static void on_view(void *ud, const uint32_t *members, unsigned n,
+		    const uint32_t *left, const enum core_leave *why,
+		    unsigned nleft)
+{
+	struct vipd *d = ud;
+
+	log_info("view: %u members, %u left", n, nleft);
+	core_view(d->core, vipd_now(d), members, n, left, why, nleft);
+}
+
+static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
+		       size_t len)
+{
+	struct vipd *d = ud;
+	struct core_msg m;
+	uint32_t sender;
+	int r = peer_decode(buf, len, &sender, &m, d->entries,
+			    d->conf.nvips + 1);
+
+	if (r == 0 && sender != nodeid)
+		r = -EBADMSG;
+	if (r < 0) {
+		d->bad_peer++;
+		log_errno(r, "dropping a peer record of %zu bytes from node "
+			     "%u (%lu dropped so far)", len, nodeid,
+			  d->bad_peer);
+		return;
+	}
+	core_deliver(d->core, vipd_now(d), nodeid, &m);
+}
+
+static void on_quorum(void *ud, int quorate)
+{
+	log_notice("votequorum: %s", quorate ? "quorate" : "not quorate");
+}
+
+static const struct engine_cb engine_cb = {
+	.view = on_view, .deliver = on_deliver, .quorum = on_quorum,
+};
+
+static void engine_drop(struct vipd *d, const char *why)
+{
+	log_warn("lost corosync (%s): dropping every VIP, reconnecting", why);
+	d->cpg_src = sd_event_source_disable_unref(d->cpg_src);
+	d->quorum_src = sd_event_source_disable_unref(d->quorum_src);
+	engine_close(d->engine);
+	d->engine = NULL;
+	core_engine_lost(d->core, vipd_now(d));
+	sd_event_source_set_time_relative(d->retry_src, RETRY_US);
+	sd_event_source_set_enabled(d->retry_src, SD_EVENT_ONESHOT);
+}
+
+static int on_cpg(sd_event_source *s, int fd, uint32_t revents, void *ud)
+{
+	struct vipd *d = ud;
+
+	if (engine_dispatch(d->engine, DISPATCH_MAX) < 0 ||
+	    (revents & (EPOLLHUP | EPOLLERR)))
+		engine_drop(d, "CPG connection closed");
+	vipd_schedule(d);
+	return 0;
+}
+
+static int on_quorum_fd(sd_event_source *s, int fd, uint32_t revents,
+			void *ud)
+{
+	struct vipd *d = ud;
+
+	if (engine_quorum_dispatch(d->engine) < 0 ||
+	    (revents & (EPOLLHUP | EPOLLERR))) {
+		engine_drop(d, "quorum connection closed");
+		return 0;
+	}
+	if (!engine_quorate(d->engine) && core_quorate(d->core))
+		log_warn("votequorum says this node is not quorate; the "
+			 "view will follow");
+	return 0;
+}
+
+void vipd_engine_connect(struct vipd *d)
+{
+	int r = engine_open(d->conf.group, &engine_cb, d, &d->engine);
+
+	if (r < 0) {
+		log_errno(r, "connecting to corosync (group '%s'), retrying",
+			  d->conf.group);
+		sd_event_source_set_time_relative(d->retry_src, RETRY_US);
+		sd_event_source_set_enabled(d->retry_src, SD_EVENT_ONESHOT);
+		return;
+	}
+	if (engine_nodeid(d->engine) != d->self_id)
+		log_warn("corosync says this is node id %u, the configuration "
+			 "says %u for '%s'; fix one of them",
+			 engine_nodeid(d->engine), d->self_id, d->conf.node);
+	sd_event_add_io(d->ev, &d->cpg_src, engine_cpg_fd(d->engine),
+			EPOLLIN, on_cpg, d);
+	sd_event_add_io(d->ev, &d->quorum_src, engine_quorum_fd(d->engine),
+			EPOLLIN, on_quorum_fd, d);
+	sd_event_source_set_priority(d->cpg_src, SD_EVENT_PRIORITY_NORMAL);
+	log_info("joined group '%s' as node %u", d->conf.group, d->self_id);
+	core_joined(d->core, vipd_now(d));
+	vipd_schedule(d);
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *ud)
+{
+	vipd_engine_connect(ud);
+	return 0;
+}
+
+static int on_refresh(sd_event_source *s, uint64_t usec, void *ud)
+{
+	vipd_refresh_addrs(ud);
+	sd_event_source_set_time(s, usec + REFRESH_US);
+	return 0;
+}
+
+static int on_flush(sd_event_source *s, void *ud)
+{
+	struct vipd *d = ud;
+	int r = d->engine ? engine_flush(d->engine) : 0;
+
+	if (r <= 0)
+		sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	return 0;
+}
+
+static int on_link(sd_event_source *s, int fd, uint32_t revents, void *ud)
+{
+	struct vipd *d = ud;
+	int r = link_watch_read(d->lw, vipd_link_event, d);
+
+	if (r < 0 && r != -EAGAIN)
+		log_errno(r, "reading link events, ignoring");
+	return 0;
+}
+
+static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si,
+		   void *ud)
+{
+	struct vipd *d = ud;
+
+	log_notice("signal %u: releasing every VIP and leaving the group",
+		   si->ssi_signo);
+	d->stopping = 1;
+	core_shutdown(d->core, vipd_now(d));
+	if (d->engine)
+		engine_flush(d->engine);
+	engine_close(d->engine);
+	d->engine = NULL;
+	return sd_event_exit(d->ev, 0);
+}
+
+static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
+		  void *ud)
+{
+	log_warn("SIGHUP: reloading is not supported yet; restart vipd to "
+		 "apply a new configuration, ignoring");
+	return 0;
+}
+
+int vipd_loop_setup(struct vipd *d)
+{
+	sigset_t ss;
+	int r;
+
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	r = sd_event_add_signal(d->ev, NULL, SIGTERM, on_stop, d);
+	if (r >= 0)
+		r = sd_event_add_signal(d->ev, NULL, SIGINT, on_stop, d);
+	if (r >= 0)
+		r = sd_event_add_signal(d->ev, NULL, SIGHUP, on_hup, d);
+	if (r >= 0)
+		r = sd_event_add_time(d->ev, &d->tick_src, CLOCK_MONOTONIC,
+				      UINT64_MAX, 1, on_tick, d);
+	if (r >= 0)
+		r = sd_event_add_time(d->ev, &d->retry_src, CLOCK_MONOTONIC,
+				      UINT64_MAX, 1000, on_retry, d);
+	if (r >= 0)
+		r = sd_event_add_time_relative(d->ev, &d->refresh_src,
+					       CLOCK_MONOTONIC, REFRESH_US,
+					       100000, on_refresh, d);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(d->refresh_src, SD_EVENT_ON);
+	if (r >= 0)
+		r = sd_event_add_defer(d->ev, &d->flush_src, on_flush, d);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(d->flush_src, SD_EVENT_OFF);
+	if (r >= 0 && d->lw)
+		r = sd_event_add_io(d->ev, &d->link_src, d->link_fd,
+				    EPOLLIN, on_link, d);
+	return r;
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vipd: setup only.  Parse the configuration (all of it, or refuse to
+ * start), remove leftover VIP addresses, load the lease gate, open the
+ * control socket, drop to two capabilities, join corosync and run.
+ */
+#define _GNU_SOURCE /* struct ucred */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_parse.h"
+#include "control/server.h"
+#include "engine/engine.h"
+#include "log.h"
+#include "net/lease.h"
+#include "net/link.h"
+#include "net/nl.h"
+#include "printconf.h"
+#include "priv.h"
+#include "proto/peer.h"
+#include "vipd.h"
+
+#define DEFAULT_CONF "/etc/vipd/vipd.conf"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vipd [-c FILE] [-n|--check-config] [-v] [-f]\n"
+		   "  -c, --config FILE    configuration (default %s)\n"
+		   "  -n, --check-config   validate, print it normalised, exit\n"
+		   "  -v, --verbose        debug logging\n"
+		   "  -f, --foreground     accepted; vipd never forks\n",
+		DEFAULT_CONF);
+}
+
+static int parse_args(int argc, char **argv, const char **path, int *check,
+		      int *verbose)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:nvfh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			*path = optarg;
+			break;
+		case 'n':
+			*check = 1;
+			break;
+		case 'v':
+			*verbose = 1;
+			break;
+		case 'f':
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void setup_net(struct vipd *d)
+{
+	char reason[256];
+	int r;
+
+	r = nl_open(&d->nl);
+	if (r < 0)
+		fatal("opening rtnetlink: %s", strerror(-r));
+	r = lease_open(&d->conf, &d->lease, reason, sizeof(reason));
+	if (r < 0)
+		fatal("loading the lease gate (nftables): %s", reason);
+	d->link_fd = link_watch_open(&d->lw);
+	if (d->link_fd < 0)
+		fatal("watching links: %s", strerror(-d->link_fd));
+	vipd_reconcile_start(d);
+}
+
+static void setup(struct vipd *d)
+{
+	int self = conf_self_index(&d->conf);
+	int r;
+
+	if (self < 0)
+		fatal("node-name '%s' is not in the cluster block",
+		      d->conf.node);
+	d->self_id = d->conf.nodes[self].id;
+	d->ifindex = calloc(d->conf.nvips + 1, sizeof(*d->ifindex));
+	d->entries = calloc(d->conf.nvips + 1, sizeof(*d->entries));
+	d->sendbuf_len = PEER_HDR_SIZE + 64 + 4 +
+			 (size_t)(d->conf.nvips + 1) * PEER_ENTRY_MAX_SIZE;
+	d->sendbuf = malloc(d->sendbuf_len);
+	if (!d->ifindex || !d->entries || !d->sendbuf)
+		fatal("out of memory");
+	r = core_new(&d->conf, d->self_id, &vipd_core_ops, d, &d->core);
+	if (r < 0)
+		fatal("building the ownership table: %s", strerror(-r));
+	setup_net(d);
+	r = sd_event_default(&d->ev);
+	if (r < 0)
+		fatal("creating the event loop: %s", strerror(-r));
+	r = ctl_server_new(d->ev, d->conf.socket, 0666, vipd_request, d,
+			   &d->ctl);
+	if (r < 0)
+		fatal("control socket '%s': %s", d->conf.socket,
+		      strerror(-r));
+	r = vipd_loop_setup(d);
+	if (r < 0)
+		fatal("setting up the event loop: %s", strerror(-r));
+}
+
+static void teardown(struct vipd *d)
+{
+	ctl_server_free(d->ctl);
+	engine_close(d->engine);
+	lease_free(d->lease);
+	link_watch_free(d->lw);
+	nl_free(d->nl);
+	core_free(d->core);
+	sd_event_source_disable_unref(d->tick_src);
+	sd_event_source_disable_unref(d->retry_src);
+	sd_event_source_disable_unref(d->refresh_src);
+	sd_event_source_disable_unref(d->flush_src);
+	sd_event_source_disable_unref(d->link_src);
+	sd_event_source_disable_unref(d->cpg_src);
+	sd_event_source_disable_unref(d->quorum_src);
+	for (unsigned i = 0; i < VIPD_MAX_REQ; i++)
+		sd_event_source_disable_unref(d->reqs[i].timer);
+	sd_event_unref(d->ev);
+	free(d->ifindex);
+	free(d->entries);
+	free(d->sendbuf);
+	conf_free(&d->conf);
+}
+
+int main(int argc, char **argv)
+{
+	static struct vipd d;
+	const char *path = DEFAULT_CONF;
+	int check = 0, verbose = 0, r;
+
+	if (parse_args(argc, argv, &path, &check, &verbose) < 0)
+		return 2;
+	log_init(verbose);
+	d.conf_path = path;
+	r = conf_load(path, &d.conf, stderr);
+	if (r < 0) {
+		fprintf(stderr, "vipd: %s: configuration not valid, not "
+				"starting\n", path);
+		return 1;
+	}
+	if (check) {
+		conf_print(stdout, &d.conf);
+		conf_free(&d.conf);
+		return 0;
+	}
+	setup(&d);
+	if (priv_drop(d.conf.user) < 0)
+		fatal("could not drop privileges");
+	vipd_engine_connect(&d);
+	log_notice("vipd started as node '%s' (id %u), %u VIPs, lease %u ms",
+		   d.conf.node, d.self_id, d.conf.nvips, d.conf.lease_ms);
+	r = sd_event_loop(d.ev);
+	teardown(&d);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Normalised printing of a loaded config: the inverse of conf_parse.c.
+ * Its output must parse back to the same struct conf (tests/config checks
+ * it), so every field is printed, defaults included.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "daemon/printconf.h"
+
+/* Prints s bare if the lexer reads it back as one word, else quoted. */
+static void print_string(FILE *f, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n && strcspn(s, " \t\r\n{}\";#") == n) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void print_duration(FILE *f, uint32_t ms)
+{
+	if (ms && ms % 1000 == 0)
+		fprintf(f, "%us", ms / 1000);
+	else
+		fprintf(f, "%ums", ms);
+}
+
+static void print_settings(FILE *f, const struct conf *c)
+{
+	fprintf(f, "node-name %s\n", c->node);
+	fprintf(f, "group %s\n", c->group);
+	fputs("socket ", f);
+	print_string(f, c->socket);
+	fputc('\n', f);
+	if (c->user[0])
+		fprintf(f, "user %s\n", c->user);
+	if (c->notify[0]) {
+		fputs("notify ", f);
+		print_string(f, c->notify);
+		fputc('\n', f);
+	}
+	fputs("lease ", f);
+	print_duration(f, c->lease_ms);
+	fprintf(f, "\nlease-mark 0x%08x\n", c->lease_mark);
+	fprintf(f, "two-node %s\n", c->two_node ? "yes" : "no");
+}
+
+static void print_cluster(FILE *f, const struct conf *c)
+{
+	fputs("\ncluster {\n", f);
+	for (unsigned i = 0; i < c->nnodes; i++)
+		fprintf(f, "\tnode %s id %u\n", c->nodes[i].name,
+			c->nodes[i].id);
+	fputs("}\n", f);
+}
+
+static void print_addr(FILE *f, const struct conf_addr *a)
+{
+	char text[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(a->family, a->addr, text, sizeof(text));
+	fprintf(f, "\taddress %s/%u\n", text, a->prefixlen);
+}
+
+static void print_nodes(FILE *f, const struct conf *c, const struct conf_vip *v)
+{
+	fputs("\tnodes", f);
+	for (unsigned i = 0; i < c->nnodes && i < 32; i++)
+		if (v->eligible & (1U << i))
+			fprintf(f, " %s", c->nodes[i].name);
+	fputc('\n', f);
+	if (v->policy == CONF_POLICY_WAIT) {
+		fputs("\tpolicy wait\n", f);
+		return;
+	}
+	fputs("\tpolicy prefer", f);
+	for (unsigned i = 0; i < v->nprefer; i++)
+		if (v->prefer[i] < c->nnodes)
+			fprintf(f, " %s", c->nodes[v->prefer[i]].name);
+	fputc('\n', f);
+}
+
+static void print_vip(FILE *f, const struct conf *c, const struct conf_vip *v)
+{
+	fprintf(f, "\nvip %s {\n", v->name);
+	for (unsigned i = 0; i < v->naddrs; i++)
+		print_addr(f, &v->addrs[i]);
+	fprintf(f, "\tdev %s\n", v->dev);
+	print_nodes(f, c, v);
+	fprintf(f, "\tannounce %u interval ", v->announce_count);
+	print_duration(f, v->announce_interval_ms);
+	fputc('\n', f);
+	for (unsigned i = 0; i < v->nallow; i++)
+		fprintf(f, "\tallow %s %s\n",
+			v->allow[i].is_group ? "group" : "user",
+			v->allow[i].name);
+	fputs("}\n", f);
+}
+
+void conf_print(FILE *f, const struct conf *c)
+{
+	print_settings(f, c);
+	print_cluster(f, c);
+	for (unsigned i = 0; i < c->nvips; i++)
+		print_vip(f, c, &c->vips[i]);
+}

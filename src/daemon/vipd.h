@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's state, shared by main.c (setup), loop.c (event sources,
+ * engine, signals), act.c (the core's actions on the kernel) and cmd.c
+ * (control requests, status, events).
+ */
+#ifndef VIPD_DAEMON_VIPD_H
+#define VIPD_DAEMON_VIPD_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <systemd/sd-event.h>
+
+#include "core/conf.h"
+#include "core/core.h"
+#include "proto/ctl.h"
+
+#define VIPD_MAX_REQ 256
+#define VIPD_ADDR_LIFETIME_S 60 /* address lifetime: the last fence */
+
+struct vipd_req {
+	uint64_t reqid;           /* 0: free */
+	uint64_t conn;            /* control connection to answer */
+	unsigned vip;
+	sd_event_source *timer;   /* owned: --wait deadline, or NULL */
+	struct vipd *d;           /* back-pointer for the timer */
+};
+
+struct vipd {
+	struct conf conf;                 /* owned */
+	const char *conf_path;
+	sd_event *ev;                     /* owned */
+	struct core *core;                /* owned */
+	struct engine *engine;            /* owned, NULL while disconnected */
+	sd_event_source *cpg_src, *quorum_src, *tick_src, *retry_src;
+	sd_event_source *refresh_src, *link_src, *flush_src;
+	struct nl *nl;                    /* owned */
+	struct lease *lease;              /* owned */
+	struct link_watch *lw;            /* owned */
+	int link_fd;                      /* lw's socket */
+	struct ctl_server *ctl;           /* owned */
+	int *ifindex;                     /* owned, per VIP */
+	uint8_t *sendbuf;                 /* owned */
+	size_t sendbuf_len;
+	struct core_state_entry *entries; /* owned, decode buffer */
+	uint64_t reqid;
+	struct vipd_req reqs[VIPD_MAX_REQ];
+	uint32_t self_id;
+	int stopping;
+	unsigned long bad_peer;           /* peer records dropped */
+	unsigned long bad_send;           /* sends corosync refused */
+};
+
+/* loop.c */
+uint64_t vipd_now(struct vipd *d);
+void vipd_schedule(struct vipd *d);
+int vipd_loop_setup(struct vipd *d);
+void vipd_engine_connect(struct vipd *d);
+
+/* act.c */
+extern const struct core_ops vipd_core_ops;
+void vipd_reconcile_start(struct vipd *d);
+void vipd_link_event(int ifindex, const char *ifname, _Bool up, void *ud);
+int vipd_refresh_addrs(struct vipd *d);
+
+/* cmd.c */
+void vipd_request(void *ud, uint64_t conn, const struct ucred *cred,
+		  const struct ctl_req *req);
+void vipd_reply(void *ud, uint64_t reqid, enum core_err err, uint64_t term,
+		const char *reason);
+void vipd_event(void *ud, const struct core_event *ev);
+
+#endif

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Corosync CPG engine.  Joins one group with the v1 model, delivers
+ * messages and configuration changes as they come (agreed order), and
+ * queues sends that corosync's flow control defers.  Dispatches one
+ * callback at a time so a message storm cannot starve the lease timer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include <corosync/cpg.h>
+
+#include "engine.h"
+#include "internal.h"
+
+#define ENGINE_QUEUE_MAX 8192
+
+static struct engine *engine_of(cpg_handle_t h)
+{
+	void *ctx = NULL;
+
+	if (cpg_context_get(h, &ctx) != CS_OK)
+		return NULL;
+	return ctx;
+}
+
+static void on_deliver(cpg_handle_t h, const struct cpg_name *group,
+		       uint32_t nodeid, uint32_t pid, void *msg, size_t len)
+{
+	struct engine *e = engine_of(h);
+
+	(void)group;
+	(void)pid;
+	if (e)
+		e->cb->deliver(e->ud, nodeid, msg, len);
+}
+
+static enum core_leave leave_reason(uint32_t reason)
+{
+	switch (reason) {
+	case CPG_REASON_LEAVE:
+		return CORE_LEAVE_LEAVE;
+	case CPG_REASON_PROCDOWN:
+		return CORE_LEAVE_PROCDOWN;
+	default:
+		return CORE_LEAVE_NODEDOWN;
+	}
+}
+
+static void on_confchg(cpg_handle_t h, const struct cpg_name *group,
+		       const struct cpg_address *members, size_t nmembers,
+		       const struct cpg_address *left, size_t nleft,
+		       const struct cpg_address *joined, size_t njoined)
+{
+	struct engine *e = engine_of(h);
+	uint32_t m[CONF_MAX_NODES], l[CONF_MAX_NODES];
+	enum core_leave why[CONF_MAX_NODES];
+	unsigned n = 0, nl = 0;
+
+	(void)group;
+	(void)joined;
+	(void)njoined;
+	if (!e)
+		return;
+	for (size_t i = 0; i < nmembers && n < CONF_MAX_NODES; i++)
+		m[n++] = members[i].nodeid;
+	for (size_t i = 0; i < nleft && nl < CONF_MAX_NODES; i++) {
+		l[nl] = left[i].nodeid;
+		why[nl++] = leave_reason(left[i].reason);
+	}
+	e->cb->view(e->ud, m, n, l, why, nl);
+}
+
+static int cs_to_errno(cs_error_t r)
+{
+	switch (r) {
+	case CS_OK:
+		return 0;
+	case CS_ERR_TRY_AGAIN:
+		return -EAGAIN;
+	case CS_ERR_ACCESS:
+		return -EACCES;
+	case CS_ERR_NO_MEMORY:
+		return -ENOMEM;
+	case CS_ERR_LIBRARY:
+	case CS_ERR_BAD_HANDLE:
+	case CS_ERR_NOT_EXIST:
+		return -ENOTCONN;
+	default:
+		return -EIO;
+	}
+}
+
+static int cpg_open(struct engine *e, const char *group)
+{
+	cpg_model_v1_data_t model = {
+		.model = CPG_MODEL_V1,
+		.cpg_deliver_fn = on_deliver,
+		.cpg_confchg_fn = on_confchg,
+	};
+	struct cpg_name name = { 0 };
+	cs_error_t r;
+
+	name.length = (uint32_t)strlen(group);
+	memcpy(name.value, group, name.length);
+	r = cpg_model_initialize(&e->cpg, CPG_MODEL_V1,
+				 (cpg_model_data_t *)&model, e);
+	if (r != CS_OK)
+		return r == CS_ERR_LIBRARY ? -ENOTCONN : cs_to_errno(r);
+	e->cpg_open = 1;
+	do {
+		r = cpg_join(e->cpg, &name);
+	} while (r == CS_ERR_TRY_AGAIN);
+	if (r != CS_OK)
+		return cs_to_errno(r);
+	if (cpg_fd_get(e->cpg, &e->cpg_fd) != CS_OK)
+		return -ENOTCONN;
+	if (cpg_local_get(e->cpg, &e->nodeid) != CS_OK)
+		return -ENOTCONN;
+	e->name = name;
+	return 0;
+}
+
+int engine_open(const char *group, const struct engine_cb *cb, void *ud,
+		struct engine **ret)
+{
+	struct engine *e;
+	int r;
+
+	if (strlen(group) >= CPG_MAX_NAME_LENGTH)
+		return -ENAMETOOLONG;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->cb = cb;
+	e->ud = ud;
+	e->cpg_fd = e->quorum_fd = -1;
+	r = cpg_open(e, group);
+	if (r == 0)
+		r = quorum_open(e);
+	if (r < 0) {
+		engine_close(e);
+		return r;
+	}
+	*ret = e;
+	return 0;
+}
+
+void engine_close(struct engine *e)
+{
+	if (!e)
+		return;
+	if (e->cpg_open) {
+		(void)cpg_leave(e->cpg, &e->name);
+		cpg_finalize(e->cpg);
+	}
+	quorum_close(e);
+	for (unsigned i = 0; i < e->nqueue; i++)
+		free(e->queue[(e->qhead + i) % ENGINE_QUEUE_MAX].buf);
+	free(e->queue);
+	free(e);
+}
+
+int engine_cpg_fd(const struct engine *e)
+{
+	return e->cpg_fd;
+}
+
+uint32_t engine_nodeid(const struct engine *e)
+{
+	return e->nodeid;
+}
+
+int engine_dispatch(struct engine *e, unsigned max)
+{
+	for (unsigned i = 0; i < max; i++) {
+		cs_error_t r = cpg_dispatch(e->cpg, CS_DISPATCH_ONE_NONBLOCKING);
+
+		if (r == CS_ERR_TRY_AGAIN)
+			return 0;
+		if (r != CS_OK)
+			return -ENOTCONN;
+	}
+	return 0;
+}
+
+static int send_now(struct engine *e, const void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf,
+			     .iov_len = len };
+
+	return cs_to_errno(cpg_mcast_joined(e->cpg, CPG_TYPE_AGREED, &iov, 1));
+}
+
+int engine_flush(struct engine *e)
+{
+	while (e->nqueue) {
+		struct engine_qmsg *q = &e->queue[e->qhead];
+		int r = send_now(e, q->buf, q->len);
+
+		if (r == -EAGAIN)
+			break;
+		if (r < 0)
+			return r;
+		free(q->buf);
+		e->qhead = (e->qhead + 1) % ENGINE_QUEUE_MAX;
+		e->nqueue--;
+	}
+	return (int)e->nqueue;
+}
+
+int engine_send(struct engine *e, const void *buf, size_t len)
+{
+	struct engine_qmsg *q;
+	int r = e->nqueue ? -EAGAIN : send_now(e, buf, len);
+
+	if (r != -EAGAIN)
+		return r;
+	if (!e->queue) {
+		e->queue = calloc(ENGINE_QUEUE_MAX, sizeof(*e->queue));
+		if (!e->queue)
+			return -ENOMEM;
+	}
+	if (e->nqueue == ENGINE_QUEUE_MAX)
+		return -ENOBUFS;
+	q = &e->queue[(e->qhead + e->nqueue) % ENGINE_QUEUE_MAX];
+	q->buf = malloc(len);
+	if (!q->buf)
+		return -ENOMEM;
+	memcpy(q->buf, buf, len);
+	q->len = len;
+	e->nqueue++;
+	return 0;
+}

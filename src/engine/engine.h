@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The group engine: join a CPG group, send and deliver agreed-order
+ * messages, turn configuration changes into views, and read quorum.
+ * The only implementation is Corosync's (cpg.c, quorum.c); the
+ * simulated engine of the tests lives beside the tests.  Never logs.
+ */
+#ifndef VIPD_ENGINE_ENGINE_H
+#define VIPD_ENGINE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+struct engine;
+
+struct engine_cb {
+	/* A configuration change of the group, in agreed order. */
+	void (*view)(void *ud, const uint32_t *members, unsigned n,
+		     const uint32_t *left, const enum core_leave *why,
+		     unsigned nleft);
+	/* A message from nodeid, in agreed order. */
+	void (*deliver)(void *ud, uint32_t nodeid, const void *buf,
+			size_t len);
+	/* votequorum's verdict for this node changed. */
+	void (*quorum)(void *ud, int quorate);
+};
+
+/* Connect to corosync, join group.  Returns 0, -ENOTCONN when corosync
+ * is not running, -EACCES when it refuses us, -errno otherwise. */
+int engine_open(const char *group, const struct engine_cb *cb, void *ud,
+		struct engine **ret);
+/* Leave the group (others see LEAVE) and disconnect.  NULL-safe. */
+void engine_close(struct engine *e);
+/* fds to poll for input: CPG and quorum. */
+int engine_cpg_fd(const struct engine *e);
+int engine_quorum_fd(const struct engine *e);
+/* Dispatch at most max callbacks.  0, or -ENOTCONN once corosync is
+ * gone (the caller then closes and reconnects). */
+int engine_dispatch(struct engine *e, unsigned max);
+int engine_quorum_dispatch(struct engine *e);
+/* Queue buf for agreed-order delivery to the group.  Messages corosync
+ * cannot take yet stay queued (bounded) and go out on engine_flush().
+ * 0, -ENOBUFS when the queue is full, -ENOTCONN. */
+int engine_send(struct engine *e, const void *buf, size_t len);
+/* Retry queued messages.  Returns how many are still queued. */
+int engine_flush(struct engine *e);
+uint32_t engine_nodeid(const struct engine *e);
+int engine_quorate(const struct engine *e);
+
+#endif

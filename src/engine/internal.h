@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* The engine's private state, shared by cpg.c and quorum.c. */
+#ifndef VIPD_ENGINE_INTERNAL_H
+#define VIPD_ENGINE_INTERNAL_H
+
+#include <corosync/cpg.h>
+#include <corosync/quorum.h>
+
+#include "engine.h"
+
+struct engine_qmsg {
+	void *buf; /* owned */
+	size_t len;
+};
+
+struct engine {
+	const struct engine_cb *cb;
+	void *ud;
+	cpg_handle_t cpg;
+	int cpg_open;
+	int cpg_fd;
+	struct cpg_name name;
+	uint32_t nodeid;
+	quorum_handle_t quorum;
+	int quorum_open;
+	int quorum_fd;
+	int quorate;
+	struct engine_qmsg *queue; /* owned ring, ENGINE_QUEUE_MAX */
+	unsigned qhead, nqueue;
+};
+
+int quorum_open(struct engine *e);
+void quorum_close(struct engine *e);
+
+#endif

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Parsing of vipd's JSON lines (replies, status, events) with json-c. Every
+ * member is type-checked and every copy bounded; anything unexpected makes
+ * the whole line -EBADMSG rather than half a result. Never logs.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "lib/reply.h"
+
+#define REPLY_DEPTH 8 /* nesting of the deepest reply (status) is 4 */
+
+enum { OPT = 0, REQ = 1, TRUNC = 2 };
+
+static const struct {
+	const char *code;
+	int err;
+} reply_errors[] = {
+	{"bad-request", EINVAL},   {"unknown-vip", ENOENT},
+	{"unknown-node", ENOENT},  {"not-eligible", EADDRNOTAVAIL},
+	{"no-quorum", ENOLINK},	   {"stale-term", ESTALE},
+	{"held", EBUSY},	   {"not-member", EHOSTDOWN},
+	{"not-joined", ENONET},	   {"actuator", EIO},
+	{"superseded", ECANCELED}, {"lost", EOWNERDEAD},
+	{"cancelled", EINTR},	   {"not-allowed", EPERM},
+	{"timeout", ETIMEDOUT},	   {"busy", EAGAIN},
+};
+
+static const char *const event_name[] = {
+	[VIP_EVENT_UNKNOWN] = "",      [VIP_EVENT_CLAIMED] = "claimed",
+	[VIP_EVENT_LIVE] = "live",     [VIP_EVENT_RELEASED] = "released",
+	[VIP_EVENT_MOVED] = "moved",   [VIP_EVENT_LOST] = "lost",
+	[VIP_EVENT_JOINED] = "joined", [VIP_EVENT_LEFT] = "left",
+	[VIP_EVENT_QUORUM] = "quorum", [VIP_EVENT_OVERFLOW] = "overflow",
+};
+
+int reply_errno(const char *code)
+{
+	size_t i;
+
+	for (i = 0; code && i < sizeof(reply_errors) / sizeof(reply_errors[0]);
+	     i++)
+		if (strcmp(code, reply_errors[i].code) == 0)
+			return -reply_errors[i].err;
+	return -EPROTO;
+}
+
+/* Parses exactly one JSON object filling the line (minus one '\n'). */
+static struct json_object *parse_object(const char *line, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len == 0 || len > REPLY_LINE_MAX || memchr(line, 0, len))
+		return NULL;
+	tok = json_tokener_new_ex(REPLY_DEPTH);
+	if (!tok)
+		return NULL;
+	o = json_tokener_parse_ex(tok, line, (int)len);
+	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
+		  json_tokener_get_parse_end(tok) != len ||
+		  !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* A string member into buf; absent or null gives "". */
+static int get_str(struct json_object *o, const char *key, char *buf,
+		   size_t len, int flags)
+{
+	struct json_object *v;
+	size_t n;
+
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return (flags & REQ) ? -EBADMSG : 0;
+	if (!json_object_is_type(v, json_type_string))
+		return -EBADMSG;
+	n = (size_t)json_object_get_string_len(v);
+	if (strlen(json_object_get_string(v)) != n)
+		return -EBADMSG;
+	if (n >= len && !(flags & TRUNC))
+		return -EBADMSG;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, json_object_get_string(v), n);
+	buf[n] = '\0';
+	return 0;
+}
+
+static int get_u64(struct json_object *o, const char *key, uint64_t *ret,
+		   int flags)
+{
+	struct json_object *v;
+	int64_t x;
+
+	*ret = 0;
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return (flags & REQ) ? -EBADMSG : 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -EBADMSG;
+	x = json_object_get_int64(v);
+	if (x < 0)
+		return -EBADMSG;
+	*ret = (uint64_t)x;
+	return 0;
+}
+
+/* A boolean member: 1 or 0; absent or null gives dflt. */
+static int get_bool(struct json_object *o, const char *key, int *ret, int dflt)
+{
+	struct json_object *v;
+
+	*ret = dflt;
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return -EBADMSG;
+	*ret = json_object_get_boolean(v) ? 1 : 0;
+	return 0;
+}
+
+int reply_parse(const char *line, size_t len, struct reply *ret)
+{
+	struct json_object *o = parse_object(line, len);
+	struct reply r;
+	int k, has_ok;
+
+	if (!o)
+		return -EBADMSG;
+	memset(&r, 0, sizeof(r));
+	k = get_bool(o, "ok", &has_ok, -1);
+	r.ok = has_ok == 1;
+	if (k == 0 && has_ok == -1)
+		k = -EBADMSG;
+	if (k == 0)
+		k = get_str(o, "error", r.error, sizeof(r.error),
+			    r.ok ? OPT | TRUNC : REQ | TRUNC);
+	if (k == 0)
+		k = get_str(o, "reason", r.reason, sizeof(r.reason), TRUNC);
+	if (k == 0)
+		k = get_str(o, "vip", r.vip, sizeof(r.vip), OPT);
+	if (k == 0)
+		k = get_str(o, "holder", r.holder, sizeof(r.holder), OPT);
+	if (k == 0)
+		k = get_u64(o, "term", &r.term, OPT);
+	r.has_term = json_object_object_get_ex(o, "term", NULL);
+	if (k == 0)
+		k = get_bool(o, "watching", &r.watching, 0);
+	json_object_put(o);
+	if (k == 0)
+		*ret = r;
+	return k;
+}
+
+/* An array of strings (absent or null: none) into a NULL-ended copy. */
+static int get_str_array(struct json_object *o, const char *key, char ***ret,
+			 size_t *ret_n)
+{
+	struct json_object *a, *v;
+	size_t n, i;
+	char **s;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!json_object_object_get_ex(o, key, &a) || !a)
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return -EBADMSG;
+	n = json_object_array_length(a);
+	s = calloc(n + 1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(a, i);
+		if (!v || !json_object_is_type(v, json_type_string))
+			return -EBADMSG;
+		s[i] = strdup(json_object_get_string(v));
+		if (!s[i])
+			return -ENOMEM;
+		*ret_n = i + 1;
+	}
+	return 0;
+}
+
+static void free_str_array(char **s)
+{
+	size_t i;
+
+	for (i = 0; s && s[i]; i++)
+		free(s[i]);
+	free(s);
+}
+
+static int parse_node(struct json_object *o, struct vip_node_status *n)
+{
+	uint64_t u = 0;
+	int k;
+
+	if (!o || !json_object_is_type(o, json_type_object))
+		return -EBADMSG;
+	k = get_str(o, "name", n->name, sizeof(n->name), REQ);
+	if (k == 0)
+		k = get_u64(o, "id", &u, OPT);
+	n->id = u > UINT32_MAX ? 0 : (uint32_t)u;
+	if (k == 0)
+		k = get_bool(o, "quorate", &n->quorate, 0);
+	if (k == 0)
+		k = get_str(o, "engine", n->engine, sizeof(n->engine), TRUNC);
+	if (k == 0)
+		k = get_bool(o, "synced", &n->synced, 0);
+	if (k == 0)
+		k = get_u64(o, "lease_ms", &u, OPT);
+	n->lease_ms = u > UINT32_MAX ? UINT32_MAX : (uint32_t)u;
+	if (k == 0)
+		k = get_str_array(o, "members", &n->members, &n->n_members);
+	return k;
+}
+
+static int parse_vip(struct json_object *o, struct vip_vip_status *v)
+{
+	int k;
+
+	if (!o || !json_object_is_type(o, json_type_object))
+		return -EBADMSG;
+	k = get_str(o, "name", v->name, sizeof(v->name), REQ);
+	if (k == 0)
+		k = get_str(o, "state", v->state, sizeof(v->state),
+			    REQ | TRUNC);
+	if (k == 0)
+		k = get_str(o, "holder", v->holder, sizeof(v->holder), OPT);
+	if (k == 0)
+		k = get_u64(o, "term", &v->term, OPT);
+	if (k == 0)
+		k = get_u64(o, "since", &v->since_ms, OPT);
+	if (k == 0)
+		k = get_str(o, "prev", v->prev, sizeof(v->prev), OPT);
+	if (k == 0)
+		k = get_str(o, "waiter", v->waiter, sizeof(v->waiter), OPT);
+	if (k == 0)
+		k = get_bool(o, "live_here", &v->live_here, 0);
+	if (k == 0)
+		k = get_str(o, "dev", v->dev, sizeof(v->dev), TRUNC);
+	if (k == 0)
+		k = get_str_array(o, "addresses", &v->addresses,
+				  &v->n_addresses);
+	return k;
+}
+
+static int parse_vips(struct json_object *o, struct vip_status *s)
+{
+	struct json_object *a;
+	size_t i, n;
+	int k;
+
+	if (!json_object_object_get_ex(o, "vips", &a) || !a)
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return -EBADMSG;
+	n = json_object_array_length(a);
+	s->vips = calloc(n ? n : 1, sizeof(*s->vips));
+	if (!s->vips)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		s->n_vips = i + 1; /* so vip_status_free() sees partial ones */
+		k = parse_vip(json_object_array_get_idx(a, i), &s->vips[i]);
+		if (k < 0)
+			return k;
+	}
+	return 0;
+}
+
+int reply_parse_status(const char *line, size_t len, struct vip_status **ret)
+{
+	struct json_object *o = parse_object(line, len), *node;
+	struct vip_status *s;
+	int ok, k;
+
+	if (!o)
+		return -EBADMSG;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	k = get_bool(o, "ok", &ok, 0);
+	if (k == 0 && !ok)
+		k = -EBADMSG;
+	if (k == 0 && !json_object_object_get_ex(o, "node", &node))
+		k = -EBADMSG;
+	if (k == 0)
+		k = parse_node(node, &s->node);
+	if (k == 0)
+		k = parse_vips(o, s);
+	json_object_put(o);
+	if (k < 0) {
+		vip_status_free(s);
+		return k;
+	}
+	*ret = s;
+	return 0;
+}
+
+VIP_PUBLIC void vip_status_free(struct vip_status *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	free_str_array(s->node.members);
+	for (i = 0; i < s->n_vips; i++)
+		free_str_array(s->vips[i].addresses);
+	free(s->vips);
+	free(s);
+}
+
+static enum vip_event_type event_type(const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(event_name) / sizeof(event_name[0]); i++)
+		if (strcmp(name, event_name[i]) == 0)
+			return (enum vip_event_type)i;
+	return VIP_EVENT_UNKNOWN;
+}
+
+int reply_parse_event(const char *line, size_t len, struct vip_event *ret)
+{
+	struct json_object *o = parse_object(line, len);
+	struct vip_event e;
+	int k;
+
+	if (!o)
+		return -EBADMSG;
+	memset(&e, 0, sizeof(e));
+	e.json = ret->json;
+	k = get_str(o, "event", e.type_name, sizeof(e.type_name), REQ | TRUNC);
+	e.type = event_type(e.type_name);
+	if (k == 0)
+		k = get_str(o, "vip", e.vip, sizeof(e.vip), OPT);
+	if (k == 0)
+		k = get_str(o, "node", e.node, sizeof(e.node), OPT);
+	if (k == 0)
+		k = get_str(o, "prev", e.prev, sizeof(e.prev), OPT);
+	if (k == 0)
+		k = get_u64(o, "term", &e.term, OPT);
+	if (k == 0)
+		k = get_bool(o, "quorate", &e.quorate, -1);
+	if (k == 0)
+		k = get_str(o, "why", e.why, sizeof(e.why), TRUNC);
+	if (k == 0)
+		k = get_u64(o, "time", &e.time_ms, OPT);
+	json_object_put(o);
+	if (k == 0)
+		*ret = e;
+	return k;
+}

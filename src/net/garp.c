@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Gratuitous ARP over a SOCK_DGRAM packet socket: the kernel writes the
+ * Ethernet header, we write the ARP payload (after keepalived's
+ * vrrp_arp.c). Opens and closes its socket per call; never logs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <linux/if_arp.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+
+#include "net/garp.h"
+#include "net/link.h"
+
+/*
+ * RFC 826 ARP for Ethernet/IPv4, 28 bytes:
+ *
+ *   +-------+-------+----+----+----+-----+-----+-----+-----+
+ *   | htype | ptype |hlen|plen| op | sha | spa | tha | tpa |
+ *   |   2   |   2   | 1  | 1  | 2  |  6  |  4  |  6  |  4  |
+ *   +-------+-------+----+----+----+-----+-----+-----+-----+
+ */
+struct arp_eth {
+	struct arphdr h;         /* fixed header */
+	uint8_t sha[ETH_ALEN];   /* sender MAC: ours */
+	uint8_t spa[4];          /* sender IP: the VIP */
+	uint8_t tha[ETH_ALEN];   /* target MAC: zero in a request */
+	uint8_t tpa[4];          /* target IP: the VIP again */
+} __attribute__((packed));
+
+static int fail(int r, const char *what, char *reason, size_t len)
+{
+	if (reason && len)
+		snprintf(reason, len, "%s: %s", what, strerror(-r));
+	return r;
+}
+
+int garp_send(int ifindex, const uint8_t ipv4[4], char *reason, size_t len)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ARP),
+		.sll_ifindex = ifindex,
+		.sll_halen = ETH_ALEN,
+		.sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+	};
+	struct arp_eth p = { 0 };
+	int fd, r;
+
+	if (reason && len)
+		reason[0] = '\0';
+	r = link_hwaddr(ifindex, p.sha);
+	if (r < 0)
+		return fail(r, "hardware address", reason, len);
+	p.h.ar_hrd = htons(ARPHRD_ETHER);
+	p.h.ar_pro = htons(ETH_P_IP);
+	p.h.ar_hln = ETH_ALEN;
+	p.h.ar_pln = 4;
+	p.h.ar_op = htons(ARPOP_REQUEST);
+	memcpy(p.spa, ipv4, 4);
+	memcpy(p.tpa, ipv4, 4);
+	/* protocol 0: a send-only socket, nothing is queued for reading */
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return fail(-errno, "packet socket", reason, len);
+	r = 0;
+	if (sendto(fd, &p, sizeof(p), 0, (struct sockaddr *)&sll,
+		   sizeof(sll)) == -1)
+		r = fail(-errno, "send", reason, len);
+	close(fd);
+	return r;
+}

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The lease gate in nftables through libnftables, on one long-lived
+ * nft_ctx whose netlink socket owns the "vipd_lease" tables. Builds nft
+ * syntax and runs each change as one atomic batch; never logs.
+ *
+ * Mark early, gate late: vipd_lease (priority -10) marks packets of held
+ * VIPs while the lease element lives; vipd_gate (priority 0) drops every
+ * unmarked packet of a configured VIP. A drop is final, an accept is not,
+ * so the gate must be the one that drops.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <nftables/libnftables.h>
+
+#include "net/lease.h"
+
+struct lease {
+	struct nft_ctx *nft; /* owned; its socket owns vipd_lease */
+	uint32_t mark;       /* the lease mark bit, as a mask */
+	char cmd[512];       /* refresh batch */
+};
+
+/*
+ * IPv6 keys are raw 128-bit payload (nft 1.0.6 has no icmpv6 taddr and
+ * will not compare @th with an ipv6_addr set): destination @nh,192,128,
+ * source @nh,64,128, ND target @th,64,128, elements as hex integers.
+ */
+#define V6_KEY "typeof @nh,192,128"
+#define ND "meta l4proto ipv6-icmp icmpv6 type " \
+	   "{ nd-neighbor-solicit, nd-neighbor-advert } @th,64,128"
+
+static const int nft_errnos[] = {
+	EPERM, ENOENT, EEXIST, EBUSY, ENOMEM, EOPNOTSUPP, EINVAL, ENOSPC,
+	ENOBUFS, EAFNOSUPPORT,
+};
+
+/* libnftables reports text only: recover the errno from it if we can */
+static int nft_error(const char *err, char *reason, size_t len)
+{
+	size_t i, n = strcspn(err, "\n");
+
+	if (reason && len)
+		snprintf(reason, len, "nft: %.*s", (int)n, err);
+	for (i = 0; i < sizeof(nft_errnos) / sizeof(nft_errnos[0]); i++)
+		if (strstr(err, strerror(nft_errnos[i])))
+			return -nft_errnos[i];
+	return -EIO;
+}
+
+static int run(struct lease *l, char *buf, char *reason, size_t len)
+{
+	int r = 0;
+
+	if (reason && len)
+		reason[0] = '\0';
+	if (nft_run_cmd_from_buffer(l->nft, buf) != 0)
+		r = nft_error(nft_ctx_get_error_buffer(l->nft), reason, len);
+	/* rewinds both buffers for the next run */
+	nft_ctx_get_output_buffer(l->nft);
+	nft_ctx_get_error_buffer(l->nft);
+	return r;
+}
+
+static void put_v6(FILE *f, const uint8_t a[16])
+{
+	int i;
+
+	fputs("0x", f);
+	for (i = 0; i < 16; i++)
+		fprintf(f, "%02x", a[i]);
+}
+
+static void put_addr(FILE *f, const struct conf_addr *a)
+{
+	char s[INET_ADDRSTRLEN];
+
+	if (a->family == AF_INET6)
+		put_v6(f, a->addr);
+	else if (inet_ntop(AF_INET, a->addr, s, sizeof(s)))
+		fputs(s, f);
+}
+
+/* ", a, b" for the addresses of family in vips[0..n) */
+static unsigned put_addrs(FILE *f, const struct conf_vip *vips, unsigned n,
+			  int family)
+{
+	unsigned i, j, count = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < vips[i].naddrs; j++) {
+			if (vips[i].addrs[j].family != family)
+				continue;
+			fputs(count++ ? ", " : "", f);
+			put_addr(f, &vips[i].addrs[j]);
+		}
+	}
+	return count;
+}
+
+static unsigned count_addrs(const struct conf_vip *vips, unsigned n,
+			    int family)
+{
+	unsigned i, j, count = 0;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < vips[i].naddrs; j++)
+			count += vips[i].addrs[j].family == family;
+	return count;
+}
+
+static void put_set(FILE *f, const char *name, const char *type,
+		    const struct conf *conf, int family)
+{
+	fprintf(f, "\tset %s { %s;", name, type);
+	if (count_addrs(conf->vips, conf->nvips, family)) {
+		fputs(" elements = { ", f);
+		put_addrs(f, conf->vips, conf->nvips, family);
+		fputs(" };", f);
+	}
+	fputs(" }\n", f);
+}
+
+static void put_gate_chain(FILE *f, const char *hook, const char *dir,
+			   const char *v6, uint32_t mark)
+{
+	fprintf(f,
+		"\tchain %s {\n"
+		"\t\ttype filter hook %s priority 0; policy accept;\n"
+		"\t\tmeta mark & 0x%08x == 0x%08x accept\n"
+		"\t\tmeta nfproto ipv4 ip %s @vip4 drop\n"
+		"\t\tmeta nfproto ipv6 %s @vip6 drop\n"
+		"\t\tmeta nfproto ipv6 " ND " @vip6 drop\n"
+		"\t}\n",
+		hook, hook, mark, mark, dir, v6);
+}
+
+static void put_gate_arp_chain(FILE *f, const char *hook, const char *dir,
+			       uint32_t mark)
+{
+	fprintf(f,
+		"\tchain %s {\n"
+		"\t\ttype filter hook %s priority 0; policy accept;\n"
+		"\t\tmeta mark & 0x%08x == 0x%08x accept\n"
+		"\t\tarp %s ip @vip4 drop\n"
+		"\t}\n",
+		hook, hook, mark, mark, dir);
+}
+
+/* the persistent gate, replacing any old one in the same batch */
+static void put_gate(FILE *f, const struct conf *conf)
+{
+	uint32_t m = conf->lease_mark;
+
+	fputs("table inet vipd_gate\ndelete table inet vipd_gate\n"
+	      "table inet vipd_gate {\n",
+	      f);
+	put_set(f, "vip4", "type ipv4_addr", conf, AF_INET);
+	put_set(f, "vip6", V6_KEY, conf, AF_INET6);
+	put_gate_chain(f, "input", "daddr", "@nh,192,128", m);
+	put_gate_chain(f, "output", "saddr", "@nh,64,128", m);
+	fputs("}\ntable arp vipd_gate\ndelete table arp vipd_gate\n"
+	      "table arp vipd_gate {\n",
+	      f);
+	put_set(f, "vip4", "type ipv4_addr", conf, AF_INET);
+	put_gate_arp_chain(f, "input", "daddr", m);
+	put_gate_arp_chain(f, "output", "saddr", m);
+	fputs("}\n", f);
+}
+
+/* the owned tables with empty sets and empty chains */
+static void put_owned_tables(FILE *f)
+{
+	static const char *const chain =
+		"\tchain %s { type filter hook %s priority -10; "
+		"policy accept; }\n";
+
+	fputs("table inet vipd_lease {\n\tflags owner\n"
+	      "\tset lease { type nf_proto; flags timeout; }\n"
+	      "\tset held4 { type ipv4_addr; }\n"
+	      "\tset held6 { " V6_KEY "; }\n",
+	      f);
+	fprintf(f, chain, "input", "input");
+	fprintf(f, chain, "output", "output");
+	fputs("}\ntable arp vipd_lease {\n\tflags owner\n"
+	      "\tset lease { typeof arp htype; flags timeout; }\n"
+	      "\tset held4 { type ipv4_addr; }\n",
+	      f);
+	fprintf(f, chain, "input", "input");
+	fprintf(f, chain, "output", "output");
+	fputs("}\n", f);
+}
+
+/* the marking rules: held VIP and live lease element */
+static void put_owned_rules(FILE *f, uint32_t m)
+{
+	static const char *const dirs[2][3] = {
+		{ "input", "daddr", "@nh,192,128" },
+		{ "output", "saddr", "@nh,64,128" },
+	};
+	const char *set = "meta mark set meta mark | ";
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const char *const *d = dirs[i];
+
+		fprintf(f, "flush chain inet vipd_lease %s\n", d[0]);
+		fprintf(f, "add rule inet vipd_lease %s meta nfproto @lease "
+			   "meta nfproto ipv4 ip %s @held4 %s0x%08x\n",
+			d[0], d[1], set, m);
+		fprintf(f, "add rule inet vipd_lease %s meta nfproto @lease "
+			   "meta nfproto ipv6 %s @held6 %s0x%08x\n",
+			d[0], d[2], set, m);
+		fprintf(f, "add rule inet vipd_lease %s meta nfproto @lease "
+			   "meta nfproto ipv6 " ND " @held6 %s0x%08x\n",
+			d[0], set, m);
+		fprintf(f, "flush chain arp vipd_lease %s\n", d[0]);
+		fprintf(f, "add rule arp vipd_lease %s arp htype @lease "
+			   "arp %s ip @held4 %s0x%08x\n",
+			d[0], d[1], set, m);
+	}
+}
+
+static int check_mark(uint32_t mark, char *reason, size_t len)
+{
+	if (mark != 0 && (mark & (mark - 1)) == 0)
+		return 0;
+	if (reason && len)
+		snprintf(reason, len, "lease mark 0x%x is not a single bit",
+			 mark);
+	return -EINVAL;
+}
+
+/* builds the gate (and the owned tables if create) and runs it at once */
+static int load(struct lease *l, const struct conf *conf, int create,
+		char *reason, size_t len)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+	int r;
+
+	r = check_mark(conf->lease_mark, reason, len);
+	if (r < 0)
+		return r;
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return -ENOMEM;
+	put_gate(f, conf);
+	if (create)
+		put_owned_tables(f);
+	put_owned_rules(f, conf->lease_mark);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	r = run(l, buf, reason, len);
+	free(buf);
+	if (r == 0)
+		l->mark = conf->lease_mark;
+	return r;
+}
+
+int lease_open(const struct conf *conf, struct lease **ret_l, char *reason,
+	       size_t len)
+{
+	struct lease *l;
+	int r;
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!l->nft) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	if (nft_ctx_buffer_output(l->nft) != 0 ||
+	    nft_ctx_buffer_error(l->nft) != 0) {
+		r = -ENOMEM;
+		goto out_ctx;
+	}
+	r = load(l, conf, 1, reason, len);
+	if (r < 0)
+		goto out_ctx;
+	*ret_l = l;
+	return 0;
+
+out_ctx:
+	nft_ctx_free(l->nft);
+out_free:
+	free(l);
+	return r;
+}
+
+int lease_gate_update(struct lease *l, const struct conf *conf,
+		      char *reason, size_t len)
+{
+	return load(l, conf, 0, reason, len);
+}
+
+/* add (or, with del, add then delete: idempotent) v's held elements */
+static int held(struct lease *l, const struct conf_vip *v, int del,
+		char *reason, size_t len)
+{
+	static const char *const sets[3] = {
+		"inet vipd_lease held4", "arp vipd_lease held4",
+		"inet vipd_lease held6",
+	};
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+	int i, op, r;
+
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return -ENOMEM;
+	for (i = 0; i < 3; i++) {
+		if (!count_addrs(v, 1, i < 2 ? AF_INET : AF_INET6))
+			continue;
+		for (op = 0; op <= del; op++) {
+			fprintf(f, "%s element %s { ", op ? "delete" : "add",
+				sets[i]);
+			put_addrs(f, v, 1, i < 2 ? AF_INET : AF_INET6);
+			fputs(" }\n", f);
+		}
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	r = size ? run(l, buf, reason, len) : 0;
+	free(buf);
+	return r;
+}
+
+int lease_hold(struct lease *l, const struct conf_vip *v, char *reason,
+	       size_t len)
+{
+	return held(l, v, 0, reason, len);
+}
+
+int lease_unhold(struct lease *l, const struct conf_vip *v, char *reason,
+		 size_t len)
+{
+	return held(l, v, 1, reason, len);
+}
+
+int lease_refresh(struct lease *l, uint32_t ms, char *reason, size_t len)
+{
+	static const char *const fmt =
+		"add element inet vipd_lease lease { ipv4, ipv6 }\n"
+		"delete element inet vipd_lease lease { ipv4, ipv6 }\n"
+		"add element arp vipd_lease lease { 1 }\n"
+		"delete element arp vipd_lease lease { 1 }\n";
+	int n;
+
+	if (ms == 0)
+		return run(l, strcpy(l->cmd, fmt), reason, len);
+	n = snprintf(l->cmd, sizeof(l->cmd),
+		     "%sadd element inet vipd_lease lease "
+		     "{ ipv4 timeout %ums expires %ums, "
+		     "ipv6 timeout %ums expires %ums }\n"
+		     "add element arp vipd_lease lease "
+		     "{ 1 timeout %ums expires %ums }\n",
+		     fmt, ms, ms, ms, ms, ms, ms);
+	if (n < 0 || (size_t)n >= sizeof(l->cmd))
+		return -ENOBUFS;
+	return run(l, l->cmd, reason, len);
+}
+
+void lease_free(struct lease *l)
+{
+	if (!l)
+		return;
+	nft_ctx_free(l->nft);
+	free(l);
+}

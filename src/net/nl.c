@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rtnetlink request/ack over libmnl, after iproute2's lib/mnl_utils.c:
+ * sequence-checked replies, the kernel's extended-ack message copied to
+ * the caller. Two fixed buffers per socket, no allocation per message.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/netlink.h>
+
+#include "net/nl.h"
+
+struct nl {
+	struct mnl_socket *sock; /* owned */
+	uint32_t portid;         /* our netlink port id */
+	uint32_t seq;            /* last sequence number used */
+	char *reason;            /* caller's reason buffer, during nl_call */
+	size_t reason_len;       /* its size */
+	char req[NL_BUF_SIZE];   /* request being built */
+	char rx[NL_BUF_SIZE];    /* replies */
+};
+
+static int set_opt(struct mnl_socket *sock, int opt)
+{
+	int one = 1;
+
+	if (mnl_socket_setsockopt(sock, opt, &one, sizeof(one)) == -1)
+		return -errno;
+	return 0;
+}
+
+int nl_open(struct nl **ret_nl)
+{
+	struct nl *nl;
+	int r;
+
+	nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->sock) {
+		r = -errno;
+		goto out_free;
+	}
+	r = set_opt(nl->sock, NETLINK_EXT_ACK);
+	if (r == 0)
+		r = set_opt(nl->sock, NETLINK_CAP_ACK);
+	if (r == 0)
+		r = set_opt(nl->sock, NETLINK_GET_STRICT_CHK);
+	if (r < 0)
+		goto out_close;
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) == -1) {
+		r = -errno;
+		goto out_close;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (uint32_t)time(NULL);
+	*ret_nl = nl;
+	return 0;
+
+out_close:
+	mnl_socket_close(nl->sock);
+out_free:
+	free(nl);
+	return r;
+}
+
+void nl_free(struct nl *nl)
+{
+	if (!nl)
+		return;
+	mnl_socket_close(nl->sock);
+	free(nl);
+}
+
+struct nlmsghdr *nl_msg(struct nl *nl, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = mnl_nlmsg_put_header(nl->req);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	return nlh;
+}
+
+static int ext_ack_attr_cb(const struct nlattr *attr, void *data)
+{
+	const char **msg = data;
+
+	if (mnl_attr_type_valid(attr, NLMSGERR_ATTR_MAX) < 0)
+		return MNL_CB_OK;
+	if (mnl_attr_get_type(attr) != NLMSGERR_ATTR_MSG)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+		return MNL_CB_ERROR;
+	*msg = mnl_attr_get_str(attr);
+	return MNL_CB_OK;
+}
+
+/*
+ * NLMSG_ERROR with ext-ack (NLM_F_ACK_TLVS), capped (NLM_F_CAPPED):
+ *
+ *   +----------+-------+-------------+----------------------+
+ *   | nlmsghdr | error | orig header | TLVs (NLMSGERR_ATTR) |
+ *   +----------+-------+-------------+----------------------+
+ *
+ * without the cap the original payload sits before the TLVs.
+ */
+static void copy_ext_ack(const struct nlmsghdr *nlh,
+			 const struct nlmsgerr *err, char *reason, size_t len)
+{
+	const char *msg = NULL;
+	unsigned off = sizeof(*nlh) + sizeof(*err);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += err->msg.nlmsg_len - sizeof(err->msg);
+	if (off >= nlh->nlmsg_len)
+		return;
+	mnl_attr_parse(nlh, off - sizeof(*nlh), ext_ack_attr_cb, &msg);
+	if (msg && len)
+		snprintf(reason, len, "%s", msg);
+}
+
+struct call {
+	struct nl *nl; /* the socket, for the reason buffer */
+	mnl_cb_t cb;   /* caller's data callback, may be NULL */
+	void *data;    /* its argument */
+};
+
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct call *c = data;
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	copy_ext_ack(nlh, err, c->nl->reason, c->nl->reason_len);
+	if (err->error == 0)
+		return MNL_CB_STOP;
+	errno = err->error < 0 ? -err->error : err->error;
+	return MNL_CB_ERROR;
+}
+
+/* the end of a dump; its payload, if any, is the dump's error */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const int *err = mnl_nlmsg_get_payload(nlh);
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(*err) && *err < 0) {
+		errno = -*err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
+static int overrun_cb(const struct nlmsghdr *nlh, void *data)
+{
+	errno = ENOSPC;
+	return MNL_CB_ERROR;
+}
+
+static int data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct call *c = data;
+
+	return c->cb ? c->cb(nlh, c->data) : MNL_CB_OK;
+}
+
+static int recv_replies(struct nl *nl, uint32_t seq, struct call *c)
+{
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = error_cb,
+		[NLMSG_DONE] = done_cb,
+		[NLMSG_OVERRUN] = overrun_cb,
+	};
+	ssize_t n;
+	int r;
+
+	do {
+		n = mnl_socket_recvfrom(nl->sock, nl->rx, sizeof(nl->rx));
+		if (n == -1)
+			return -errno;
+		errno = 0;
+		r = mnl_cb_run2(nl->rx, (size_t)n, seq, nl->portid, data_cb, c,
+				ctl, NLMSG_MIN_TYPE);
+	} while (r == MNL_CB_OK);
+	if (r == MNL_CB_ERROR)
+		return errno ? -errno : -EPROTO;
+	return 0;
+}
+
+int nl_call(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	    char *reason, size_t len)
+{
+	struct call c = { .nl = nl, .cb = cb, .data = data };
+	int r;
+
+	if (reason && len)
+		reason[0] = '\0';
+	/* a dump ends with NLMSG_DONE, the kernel sends no ack after it */
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) == -1)
+		return -errno;
+	nl->reason = reason;
+	nl->reason_len = reason ? len : 0;
+	r = recv_replies(nl, nlh->nlmsg_seq, &c);
+	nl->reason = NULL;
+	nl->reason_len = 0;
+	return r;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Peer records carried over CPG: versioned, big-endian, length-checked.
+ * Shared by the daemon and the fuzzers; never logs.
+ */
+#ifndef VIPD_PROTO_PEER_H
+#define VIPD_PROTO_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/msg.h"
+
+#define PEER_VERSION 1
+#define PEER_HDR_SIZE 48
+#define PEER_ENTRY_MAX_SIZE (1 + CONF_NAME_MAX + 21)
+
+/* Bytes needed to encode m. */
+size_t peer_size(const struct core_msg *m);
+/* Encode m from sender into buf.  Returns the length, or -EMSGSIZE if
+ * buf is too small, -EINVAL for a name that is empty or too long. */
+int peer_encode(const struct core_msg *m, uint32_t sender, uint8_t *buf,
+		size_t len);
+/* Decode buf.  STATE entries go to entries (room for max); ret->entries
+ * points there.  Returns 0, -EPROTO for an unknown version or type,
+ * -EBADMSG for a malformed record (lengths, names, counts), -E2BIG if
+ * more than max entries. */
+int peer_decode(const uint8_t *buf, size_t len, uint32_t *ret_sender,
+		struct core_msg *ret, struct core_state_entry *entries,
+		size_t max);
+
+#endif

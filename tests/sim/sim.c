@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sim: run many seeded random schedules of the real ownership core on
+ * the simulated group and stop at the first broken invariant, printing
+ * the seed, the last schedule actions and the nodes' state.
+ *
+ *   sim [--seed S] [--schedules N] [--steps MS] [--expect-violation]
+ *       [--two-node-split] [--verbose] [--keep-going]
+ *
+ * Schedule k runs from seed S+k; `sim --seed <printed> --schedules 1`
+ * (same --steps) replays a failure exactly.  --expect-violation turns
+ * the verdict round, for the mutation tests: success only if some
+ * invariant was reported broken.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim.h"
+
+#define MS 1000ull
+
+struct sim S;
+
+struct opts {
+	uint64_t seed;
+	uint64_t schedules;
+	unsigned steps;          /* chaos milliseconds per schedule */
+	int expect;
+	int two_node_split;
+	int keep_going;          /* count violations instead of stopping */
+};
+
+static int sim_fail_up(struct group *g, unsigned node, unsigned vip)
+{
+	return S.upfail && !sim_rnd(4);
+}
+
+static uint64_t splitmix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* One simulated millisecond, then every check. */
+static void sim_ms(void)
+{
+	sim_timers();
+	if (!sim_rnd(8))
+		sim_action();
+	g_advance(&S.g);
+	S.steps++;
+	sim_check_ms();
+}
+
+static void sim_setup(uint64_t seed)
+{
+	static const uint32_t lease[] = { 100, 150, 250 };
+	unsigned n, nvips;
+
+	memset(&S.g, 0, sizeof(S.g));
+	S.seed = seed;
+	S.rng = splitmix(seed) | 1;
+	S.ntrace = 0;
+	S.violated = 0;
+	S.upfail = 0;
+	S.idle_until = 0;
+	S.probe_reqid = 0;
+	memset(S.start_at, 0, sizeof(S.start_at));
+	n = 2 + sim_rnd(4);
+	nvips = 1 + sim_rnd(3);
+	g_init(&S.g, n, nvips, (enum conf_policy)sim_rnd(2));
+	S.g.conf.lease_ms = lease[sim_rnd(3)];
+	S.g.conf.two_node = n == 2 && sim_rnd(2);
+	S.g.fail_up = sim_fail_up;
+	S.g.hooks = &sim_hooks;
+	sim_log("%u nodes%s, %u VIPs, policy %s, lease %ums", n,
+		S.g.conf.two_node ? " (two_node)" : "", nvips,
+		S.g.vips[0].policy == CONF_POLICY_PREFER ? "prefer" : "wait",
+		S.g.conf.lease_ms);
+	for (unsigned i = 0; i < n; i++) {
+		g_start(&S.g, i);
+		sim_node_started(i);
+	}
+}
+
+static int probe_done(unsigned i, unsigned k)
+{
+	struct core_vip_info vi;
+
+	if (!S.probe_replied || g_answering(&S.g, k) != 1 ||
+	    !g_answers(&S.g, i, k))
+		return 0;
+	for (unsigned j = 0; j < S.g.n; j++) {
+		core_vip_get(S.g.nodes[j].core, k, &vi);
+		if (vi.holder != S.g.nodes[i].id || vi.state != CORE_VIP_LIVE)
+			return 0;
+	}
+	return 1;
+}
+
+/* Invariant 5: once healed, a claim with a fresh term is granted and
+ * the claimer alone answers within a bound. */
+static void sim_probe(unsigned k)
+{
+	unsigned i = sim_rnd(S.g.n);
+	uint64_t term = sim_max_term(k) + 1;
+	uint64_t end = S.g.now + 2 * S.g.conf.lease_ms * MS + 200 * MS;
+	int r;
+
+	S.probe_replied = 0;
+	S.probe_reqid = S.g.reqid + 1;
+	r = g_claim(&S.g, i, S.g.conf.vips[k].name, term, 0);
+	sim_log("n%u claim v%u term=%llu (liveness probe) -> %s", i + 1, k,
+		(unsigned long long)term,
+		r ? core_err_to_string((enum core_err)r) : "sent");
+	if (r) {
+		sim_fail(5, "healed n%u claim v%u term %llu refused: %s",
+			 i + 1, k, (unsigned long long)term,
+			 S.g.nodes[i].last_reason);
+		return;
+	}
+	while (!S.violated && S.g.now < end && !probe_done(i, k)) {
+		g_advance(&S.g);
+		S.steps++;
+		sim_check_ms();
+	}
+	if (!S.violated && !probe_done(i, k))
+		sim_fail(5, "healed n%u claim v%u term %llu: %s after %llums",
+			 i + 1, k, (unsigned long long)term,
+			 S.probe_replied ? core_err_to_string(S.probe_err)
+					 : "no answer",
+			 (unsigned long long)(end - S.g.now) / MS);
+}
+
+/* One schedule; returns 1 if an invariant broke. */
+static int sim_schedule(uint64_t seed, unsigned steps)
+{
+	uint64_t settle;
+
+	sim_setup(seed);
+	for (unsigned t = 0; t < steps && !S.violated; t++)
+		sim_ms();
+	if (!S.violated)
+		sim_heal();
+	settle = 2 * S.g.conf.lease_ms + 300;
+	for (uint64_t t = 0; t < settle && !S.violated; t++) {
+		g_advance(&S.g);
+		S.steps++;
+		sim_check_ms();
+	}
+	for (unsigned k = 0; k < S.g.conf.nvips && !S.violated; k++)
+		sim_probe(k);
+	if (S.violated && S.quiet) {
+		printf("VIOLATION %s seed=0x%llx\n", S.what,
+		       (unsigned long long)S.seed);
+	} else if (S.violated) {
+		sim_report();
+		fprintf(stdout, "replay: sim --seed 0x%llx --schedules 1 "
+				"--steps %u\n",
+			(unsigned long long)S.seed, steps);
+	}
+	g_done(&S.g);
+	return S.violated != 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "schedules", required_argument, NULL, 'n' },
+		{ "steps", required_argument, NULL, 't' },
+		{ "expect-violation", no_argument, NULL, 'x' },
+		{ "two-node-split", no_argument, NULL, '2' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct opts){ .seed = 1, .schedules = 200, .steps = 600 };
+	while ((c = getopt_long(argc, argv, "s:n:t:x2vk", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 's':
+			o->seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'n':
+			o->schedules = strtoull(optarg, NULL, 0);
+			break;
+		case 't':
+			o->steps = (unsigned)strtoul(optarg, NULL, 0);
+			break;
+		case 'x':
+			o->expect = 1;
+			break;
+		case '2':
+			o->two_node_split = 1;
+			break;
+		case 'v':
+			S.verbose = 1;
+			break;
+		case 'k':
+			o->keep_going = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: sim [--seed S] [--schedules N]"
+					" [--steps MS] [--expect-violation]"
+					" [--two-node-split]\n");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	uint64_t k, bad = 0;
+	double t0 = seconds(), dt;
+
+	if (parse_opts(argc, argv, &o) < 0)
+		return 2;
+	S.two_node_split = o.two_node_split;
+	S.quiet = o.keep_going;
+	for (k = 0; k < o.schedules && (!bad || o.keep_going); k++)
+		bad += (uint64_t)sim_schedule(o.seed + k, o.steps);
+	dt = seconds() - t0;
+	fflush(stdout);
+	printf("sim: %llu schedules, %llu steps (simulated ms) in %.1f s: "
+	       "%.0f schedules/s, %.0f steps/s, %llu violating schedule(s)\n",
+	       (unsigned long long)k, (unsigned long long)S.steps, dt,
+	       (double)k / dt, (double)S.steps / dt, (unsigned long long)bad);
+	if (o.expect)
+		return bad ? 0 : 1;
+	return bad ? 1 : 0;
+}
