@@ -63,7 +63,7 @@ struct core_vip {
 	uint64_t since;
 	uint64_t fence;           /* do not add it before this time */
 	int up;                   /* vip_up() succeeded, no vip_down() yet */
-	int confirmed;            /* RELEASED sent for the current prev */
+	uint64_t confirmed;       /* term our last RELEASED as prev named */
 	int failed;               /* vip_up() failed at this term */
 };
 

@@ -229,7 +229,10 @@ static void apply_released(struct core *c, uint64_t now, uint32_t from,
 				   vip_successor(c, vip, from), v->term + 1,
 				   "holder failed to add the address");
 		}
-	} else if (v->prev == from) {
+	} else if (v->prev == from && m->term == v->term) {
+		/* An older confirmation came from a node still behind in
+		 * the agreed order: it may yet add the address at a term
+		 * where it holds it.  It confirms again once caught up. */
 		v->prev = 0;
 	}
 	vip_reconcile(c, now, vip);
@@ -344,13 +347,15 @@ void vip_reconcile(struct core *c, uint64_t now, unsigned vip)
 
 	if (v->holder != c->self || !serving)
 		vip_down_local(c, vip);
-	if (serving && v->prev == c->self && !v->confirmed) {
+	/* Confirm at every term: a RELEASED names the term it was sent
+	 * at, and counts only at that term (apply_released()). */
+	if (serving && v->prev == c->self && v->confirmed != v->term) {
 		struct core_msg m = { .type = CORE_MSG_RELEASED,
 				      .term = v->term };
 
 		snprintf(m.vip, sizeof(m.vip), "%s",
 			 c->conf->vips[vip].name);
-		v->confirmed = 1;
+		v->confirmed = v->term;
 		core_send(c, &m);
 	}
 	if (!serving || v->holder != c->self || v->up || v->failed)

@@ -154,6 +154,8 @@ static int act_vip_up(void *ud, unsigned vip)
 	}
 	announce_start(d, vip);
 	log_info("VIP '%s' live on %s", v->name, v->dev);
+	log_debug("VIP '%s' up at %llu us", v->name,
+		  (unsigned long long)vipd_now(d));
 	return 0;
 }
 

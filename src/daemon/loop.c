@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/engine.h"
 #include "log.h"
@@ -19,6 +20,15 @@
 #define DISPATCH_MAX 64            /* callbacks per wakeup */
 #define RETRY_US 500000ull         /* reconnect to corosync */
 #define REFRESH_US (VIPD_ADDR_LIFETIME_S * 1000000ull / 3)
+
+static unsigned long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000ull +
+	       (unsigned long long)ts.tv_nsec / 1000;
+}
 
 uint64_t vipd_now(struct vipd *d)
 {
@@ -75,6 +85,9 @@ static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
 			  d->bad_peer);
 		return;
 	}
+	log_debug("deliver %u from node %u '%s' term %llu at %llu us", m.type,
+		  nodeid, m.vip, (unsigned long long)m.term,
+		  (unsigned long long)now_us());
 	core_deliver(d->core, vipd_now(d), nodeid, &m);
 }
 

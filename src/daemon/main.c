@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* struct ucred */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,18 @@ static void setup_net(struct vipd *d)
 	vipd_reconcile_start(d);
 }
 
+/* The lease is only as good as the refresher's scheduling: run ahead of
+ * ordinary load, as corosync itself does (it uses SCHED_RR). */
+static void setup_sched(void)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
+		log_warn("could not switch to SCHED_FIFO (%s); under CPU "
+			 "pressure renewals may come late, ignoring",
+			 strerror(errno));
+}
+
 static void setup(struct vipd *d)
 {
 	int self = conf_self_index(&d->conf);
@@ -171,6 +184,7 @@ int main(int argc, char **argv)
 		conf_free(&d.conf);
 		return 0;
 	}
+	setup_sched();
 	setup(&d);
 	if (priv_drop(d.conf.user) < 0)
 		fatal("could not drop privileges");

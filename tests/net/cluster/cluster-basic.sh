@@ -1,0 +1,104 @@
+#!/bin/bash
+# cluster-basic: claim, move, release, eligibility, terms and restart of a former holder on a
+# 3-node cluster (policy wait), checked with the probe (who answers, outage, dup) and with
+# vipctl --json status on every node. Run by meson (suite net) as root.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "${BED_SRC:-$here/../bed}/bed.sh"
+. "${CLUSTER_SRC:-$here}/lib.sh"
+
+VIPS='vip db {
+	address 192.0.2.100/24
+	dev eth0
+	policy wait
+}
+vip two {
+	address 192.0.2.101/24
+	dev eth0
+	nodes n1 n2
+}'
+
+say "set-up: 3 nodes, corosync token $CLUSTER_TOKEN, vipd with VIPs db (wait) and two (nodes n1 n2)"
+cluster_up "$VIPS"
+ok "cluster synced ($(elapsed_s) s)"
+
+say "claim db on n1"
+out=$(bed_vipctl n1 --json claim db) || fail "claim db on n1: $out"
+[ "$(jq -r '"\(.holder) \(.term)"' <<<"$out")" = "n1 1" ] || fail "claim reply: $out"
+wait_holder 5 db n1 live $BED_NODES || fail "not every node says db live at n1"
+for n in $BED_NODES; do
+	[ "$(vf "$n" db .term)" = 1 ] || fail "$n: term $(vf "$n" db .term), want 1"
+done
+[ "$(live_here_nodes db $BED_NODES)" = n1 ] || fail "live_here on: '$(live_here_nodes db $BED_NODES)', want n1"
+bed_probe_run "$BED_DIR/claim.json" --target "$VIP" --port "$PORT" --duration-ms 500
+[ "$(p_nodes "$BED_DIR/claim.json")" = n1 ] || fail "answering nodes: '$(p_nodes "$BED_DIR/claim.json")', want n1"
+[ "$(jq -r .lost "$BED_DIR/claim.json")" = 0 ] || fail "probes lost while n1 holds: $(jq -c '{sent, lost}' "$BED_DIR/claim.json")"
+p_dup0 "$BED_DIR/claim.json" claim
+ok "holder n1 term 1 live on all nodes, live_here only on n1, only n1 answers"
+
+say "move db n1 -> n2 (from n3) -> n3 (from n1) while probing"
+bed_probe_start moves --target "$VIP" --port "$PORT"
+sleep 0.3 # measurement period with n1
+out=$(bed_vipctl n3 --json move db n2) || fail "move db n2: $out"
+wait_holder 5 db n2 live $BED_NODES || fail "db not live at n2 everywhere"
+sleep 0.3 # measurement period with n2
+out=$(bed_vipctl n1 --json move db n3) || fail "move db n3: $out"
+wait_holder 5 db n3 live $BED_NODES || fail "db not live at n3 everywhere"
+sleep 0.3 # measurement period with n3
+f=$(bed_probe_stop moves)
+figure "move n1->n2->n3" "$f"
+p_dup0 "$f" move
+[ "$(p_switches "$f")" = "n1->n2 n2->n3" ] || fail "holder timeline '$(p_switches "$f")', want 'n1->n2 n2->n3'"
+[ "$(live_here_nodes db $BED_NODES)" = n3 ] || fail "live_here on '$(live_here_nodes db $BED_NODES)', want n3"
+ok "n1 -> n2 -> n3, no dup, worst outage $(jq .outage_ms "$f") ms"
+
+say "release db on n3: nobody answers, state unassigned"
+out=$(bed_vipctl n3 --json release db) || fail "release: $out"
+wait_holder 5 db null unassigned $BED_NODES || fail "db not unassigned everywhere"
+[ -z "$(live_here_nodes db $BED_NODES)" ] || fail "live_here still on $(live_here_nodes db $BED_NODES)"
+bed_probe_run "$BED_DIR/released.json" --target "$VIP" --port "$PORT" --duration-ms 300
+[ "$(jq -r .answered "$BED_DIR/released.json")" = 0 ] || fail "answers after release: $(jq -c .nodes "$BED_DIR/released.json")"
+for n in $BED_NODES; do addr_on "$n" 192.0.2.100 && fail "address still on $n"; done
+ok "unassigned on all nodes, no answer, address on no node"
+
+say "claim two (nodes n1 n2) from n3: refused, not-eligible"
+rc=0; out=$(bed_vipctl n3 --json claim two) || rc=$?
+[ "$rc" = 1 ] || fail "claim two on n3: exit $rc, want 1 ($out)"
+[ "$(jq -r .error <<<"$out")" = not-eligible ] || fail "error: $out"
+[ "$(vf n1 two .state)" = unassigned ] || fail "two changed state: $(vf n1 two .state)"
+ok "exit 1, $(jq -c . <<<"$out")"
+
+say "terms: claim db --term 5 on n1, then --term 3 on n2: stale-term"
+out=$(bed_vipctl n1 --json claim db --term 5) || fail "claim --term 5 on n1: $out"
+[ "$(jq -r '"\(.holder) \(.term)"' <<<"$out")" = "n1 5" ] || fail "claim reply: $out"
+wait_holder 5 db n1 live $BED_NODES || fail "db not live at n1"
+rc=0; out=$(bed_vipctl n2 --json claim db --term 3) || rc=$?
+[ "$rc" = 1 ] || fail "claim --term 3 on n2: exit $rc, want 1 ($out)"
+[ "$(jq -r .error <<<"$out")" = stale-term ] || fail "error: $out"
+jq -r .reason <<<"$out" | grep -qw n1 || fail "reason does not name n1: $out"
+jq -r .reason <<<"$out" | grep -qw 5 || fail "reason does not name term 5: $out"
+wait_holder 1 db n1 live $BED_NODES || fail "holder changed after a stale claim"
+[ "$(vf n2 db .term)" = 5 ] || fail "term changed after a stale claim: $(vf n2 db .term)"
+ok "exit 1, $(jq -c . <<<"$out"); holder n1 term 5 unchanged"
+
+say "restart of a former holder: move db to n2, restart vipd on n1, db stays on n2"
+out=$(bed_vipctl n1 --json move db n2) || fail "move db n2: $out"
+wait_holder 5 db n2 live $BED_NODES || fail "db not live at n2"
+term=$(vf n2 db .term)
+bed_probe_start restart --target "$VIP" --port "$PORT"
+bed_vipd_stop n1
+[ "${BED_VIPD_STATUS:-killed}" = 0 ] || fail "vipd n1 exit status ${BED_VIPD_STATUS:-killed} on TERM"
+bed_vipd_start n1
+wait_synced 10 $BED_NODES || fail "n1 did not rejoin"
+sleep 0.5 # give a wrong take-back time to show
+f=$(bed_probe_stop restart)
+figure "restart former holder n1" "$f"
+p_dup0 "$f" restart
+[ "$(p_nodes "$f")" = n2 ] || fail "answering nodes '$(p_nodes "$f")', want n2 only"
+wait_holder 1 db n2 live $BED_NODES || fail "holder changed after n1's restart"
+[ "$(vf n1 db .term)" = "$term" ] || fail "term changed: $(vf n1 db .term), was $term"
+[ "$(live_here_nodes db $BED_NODES)" = n2 ] || fail "live_here on '$(live_here_nodes db $BED_NODES)'"
+addr_on n1 192.0.2.100 && fail "address on n1 after restart"
+ok "n1 back, db still at n2 term $term, only n2 answered (outage $(jq .outage_ms "$f") ms)"
+
+echo "cluster-basic: all checks passed ($(elapsed_s) s)"
