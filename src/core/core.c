@@ -86,8 +86,10 @@ int core_new(const struct conf *conf, uint32_t self_id,
 	c->ops = ops;
 	c->ud = ud;
 	c->self = self_id;
-	for (unsigned i = 0; i < conf->nnodes; i++)
+	for (unsigned i = 0; i < conf->nnodes; i++) {
 		c->nodes[i].id = conf->nodes[i].id;
+		c->nodes[i].left_why = CORE_LEAVE_NODEDOWN;
+	}
 	if (node_index(c, self_id) < 0) {
 		free(c);
 		return -EINVAL;
@@ -248,6 +250,11 @@ static int request_check(struct core *c, const char *vip, char *reason,
 	if (!c->quorate)
 		return -refuse(reason, len, CORE_E_NO_QUORUM,
 			       "this node's partition has no quorum");
+	if (!vip_may_change(c))
+		return -refuse(reason, len, CORE_E_NO_QUORUM,
+			       "two-node cluster without its peer, which may "
+			       "still be alive (no fencing); changes wait for "
+			       "it to return");
 	return i;
 }
 

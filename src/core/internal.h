@@ -65,6 +65,7 @@ struct core_vip {
 	int up;                   /* vip_up() succeeded, no vip_down() yet */
 	uint64_t confirmed;       /* term our last RELEASED as prev named */
 	int failed;               /* vip_up() failed at this term */
+	uint64_t live_sent;       /* term our last LIVE named */
 };
 
 struct core_merge {
@@ -90,6 +91,8 @@ struct core {
 	int ever_synced;          /* our table holds real knowledge */
 	int quorate;
 	int seen_all;             /* every configured node seen once */
+	uint32_t view_mask;       /* node indexes in the current view */
+	uint32_t sync_mask;       /* view_mask of the view that began sync */
 	uint32_t sync_wait;       /* node indexes whose STATE is awaited */
 	int sync_any;             /* a synced STATE arrived */
 	struct core_merge *merge;     /* owned: from synced senders */
@@ -131,6 +134,7 @@ void vip_reconcile(struct core *c, uint64_t now, unsigned vip);
 void vip_reconcile_all(struct core *c, uint64_t now);
 int vip_eligible(const struct core *c, unsigned vip, uint32_t node);
 int vip_usable(const struct core *c, uint32_t node);
+int vip_may_change(const struct core *c);
 
 /* view.c */
 void view_defer(struct core *c, uint32_t from, const struct core_msg *m);

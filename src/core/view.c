@@ -62,6 +62,7 @@ static void send_state(struct core *c)
 						.live = (uint8_t)v->live };
 		memcpy(e->vip, c->conf->vips[k].name, sizeof(e->vip));
 	}
+	m.node = c->view_mask; /* counts only in the sync this view began */
 	m.nentries = c->conf->nvips;
 	m.entries = c->state_buf;
 	if (c->ever_synced)
@@ -147,11 +148,13 @@ void core_view(struct core *c, uint64_t now, const uint32_t *members,
 		count += (unsigned)in;
 	}
 	c->in_view = (mask >> c->self_idx) & 1u;
+	c->view_mask = mask;
 	view_set_quorum(c, view_quorum(c, count));
 	if (joined) {
 		drop_deferred(c);
 		c->synced = 0;
 		c->sync_wait = mask;
+		c->sync_mask = mask;
 		c->sync_any = 0;
 		memset(c->merge, 0, c->conf->nvips * sizeof(*c->merge));
 		memset(c->merge_any, 0,
@@ -230,16 +233,23 @@ static void sync_finish(struct core *c, uint64_t now)
 	for (unsigned k = 0; k < c->ndeferred; k++)
 		core_deliver(c, now, c->deferred_from[k], &c->deferred[k]);
 	c->ndeferred = 0;
+	/* What we learnt may name absent nodes whose renewals we never
+	 * saw: assume each renewed just now. */
+	for (unsigned i = 0; i < c->conf->nnodes; i++) {
+		struct core_node *n = &c->nodes[i];
+
+		if (!n->member && n->lease_until < now + c->lease_us +
+							c->margin_us)
+			n->lease_until = now + c->lease_us + c->margin_us;
+	}
 	sweep_absent(c, now);
 	for (unsigned k = 0; k < c->conf->nvips; k++) {
 		struct core_vip *v = &c->vips[k];
 		struct core_msg m = { .type = CORE_MSG_LIVE, .term = v->term };
 
+		v->live_sent = 0;
 		vip_reconcile(c, now, k);
-		if (v->holder != c->self || !v->up || v->live)
-			continue;
-		snprintf(m.vip, sizeof(m.vip), "%s", c->conf->vips[k].name);
-		core_send(c, &m);
+		(void)m;
 	}
 }
 
@@ -256,7 +266,11 @@ void view_state(struct core *c, uint64_t now, uint32_t from,
 	/* Alive in agreed order, like a RENEW: every member clears it,
 	 * so a member that joined with fresh node records agrees. */
 	c->nodes[i].lapsed = 0;
-	if (c->synced || !((c->sync_wait >> i) & 1u))
+	/* A STATE its sender sent for an earlier view may be ordered into
+	 * this one (it sent before it saw the change): only the one sent
+	 * for this membership counts. */
+	if (c->synced || !((c->sync_wait >> i) & 1u) ||
+	    m->node != c->sync_mask)
 		return;
 	sync_merge(c, from, m);
 	c->sync_wait &= ~(1u << i);

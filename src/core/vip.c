@@ -18,6 +18,29 @@ int vip_eligible(const struct core *c, unsigned vip, uint32_t node)
 	return i >= 0 && (c->conf->vips[vip].eligible >> i) & 1u;
 }
 
+/* May ownership change in this view?  Quorum, and in a two-node cluster
+ * reduced to one member, proof that the peer's vipd is gone (a process
+ * exit or a clean stop): a partition looks like a crash, and without
+ * fencing both halves would keep quorum. */
+int vip_may_change(const struct core *c)
+{
+	unsigned count = 0;
+	const struct core_node *peer = NULL;
+
+	if (!c->quorate)
+		return 0;
+	if (!c->conf->two_node || c->conf->nnodes != 2)
+		return 1;
+	for (unsigned i = 0; i < 2; i++) {
+		if (c->nodes[i].member)
+			count++;
+		else
+			peer = &c->nodes[i];
+	}
+	return count == 2 || !peer || peer->gone ||
+	       peer->left_why != CORE_LEAVE_NODEDOWN;
+}
+
 /* A node that may be given a VIP now. */
 int vip_usable(const struct core *c, uint32_t node)
 {
@@ -132,7 +155,7 @@ static void apply_claim(struct core *c, uint64_t now, uint32_t from,
 	enum core_err err = CORE_OK;
 	const char *why = NULL;
 
-	if (!c->quorate)
+	if (!vip_may_change(c))
 		err = CORE_E_NO_QUORUM, why = "no quorum";
 	else if (!vip_eligible(c, vip, from))
 		err = CORE_E_NOT_ELIGIBLE, why = "node may not hold this VIP";
@@ -195,7 +218,7 @@ static void apply_move(struct core *c, uint64_t now, uint32_t from,
 						  : NULL;
 	enum core_err err = CORE_OK;
 
-	if (!c->quorate)
+	if (!vip_may_change(c))
 		err = CORE_E_NO_QUORUM;
 	else if (node_index(c, m->node) < 0)
 		err = CORE_E_UNKNOWN_NODE;
@@ -334,9 +357,21 @@ static void vip_up_local(struct core *c, uint64_t now, unsigned vip)
 		return;
 	}
 	v->up = 1;
-	m.type = CORE_MSG_LIVE;
-	core_send(c, &m);
 	pend_check(c, vip, now);
+}
+
+/* Tell the group once per term that the address is live here. */
+static void vip_live_send(struct core *c, unsigned vip)
+{
+	struct core_vip *v = &c->vips[vip];
+	struct core_msg m = { .type = CORE_MSG_LIVE, .term = v->term };
+
+	if (v->holder != c->self || !v->up || v->live ||
+	    v->live_sent == v->term)
+		return;
+	snprintf(m.vip, sizeof(m.vip), "%s", c->conf->vips[vip].name);
+	v->live_sent = v->term;
+	core_send(c, &m);
 }
 
 /* Make this node's kernel agree with the table for vip. */
@@ -358,12 +393,15 @@ void vip_reconcile(struct core *c, uint64_t now, unsigned vip)
 		v->confirmed = v->term;
 		core_send(c, &m);
 	}
+	if (serving)
+		vip_live_send(c, vip);
 	if (!serving || v->holder != c->self || v->up || v->failed)
 		return;
 	if ((v->prev && !MUTANT(1)) || now < v->fence ||
 	    now >= c->own_lease_until)
 		return;
 	vip_up_local(c, now, vip);
+	vip_live_send(c, vip);
 }
 
 void vip_reconcile_all(struct core *c, uint64_t now)
