@@ -288,10 +288,10 @@ int core_claim(struct core *c, const char *vip, uint64_t term, int wait,
 			      "node '%s' may not hold this VIP (see its "
 			      "'nodes' line)",
 			      c->conf->nodes[c->self_idx].name);
-	if (term && term <= v->term && v->holder != c->self && !MUTANT(2)) {
+	if (vip_term_stale(c, (unsigned)i, term, c->self) && !MUTANT(2)) {
 		snprintf(reason, len,
-			 "term %llu is not above the current term %llu "
-			 "(holder '%s')",
+			 "term %llu is below the current term %llu, or equal "
+			 "to it while '%s' holds the VIP",
 			 (unsigned long long)term, (unsigned long long)v->term,
 			 v->holder ? core_node_name(c, v->holder) : "none");
 		return CORE_E_STALE_TERM;
@@ -411,6 +411,11 @@ int core_quorate(const struct core *c)
 int core_synced(const struct core *c)
 {
 	return c->synced;
+}
+
+int core_learnt(const struct core *c)
+{
+	return c->ever_synced;
 }
 
 unsigned core_members(const struct core *c, uint32_t *ret, unsigned max)

@@ -150,6 +150,8 @@ void core_node_get(const struct core *c, unsigned idx,
 		   struct core_node_info *ret);
 int core_quorate(const struct core *c);
 int core_synced(const struct core *c);
+/* This incarnation learnt a table once (it may be re-syncing now). */
+int core_learnt(const struct core *c);
 unsigned core_members(const struct core *c, uint32_t *ret, unsigned max);
 const char *core_node_name(const struct core *c, uint32_t id);
 const char *core_vip_state_to_string(enum core_vip_state s);

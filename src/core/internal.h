@@ -135,6 +135,8 @@ void vip_reconcile_all(struct core *c, uint64_t now);
 int vip_eligible(const struct core *c, unsigned vip, uint32_t node);
 int vip_usable(const struct core *c, uint32_t node);
 int vip_may_change(const struct core *c);
+int vip_term_stale(const struct core *c, unsigned vip, uint64_t t,
+		   uint32_t from);
 
 /* view.c */
 void view_defer(struct core *c, uint32_t from, const struct core_msg *m);

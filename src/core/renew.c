@@ -38,7 +38,8 @@ void renew_deliver(struct core *c, uint64_t now, uint32_t from,
 		return;
 	c->own_last_sent = m->sent_us;
 	until = m->sent_us + c->lease_us;
-	if (!c->synced || !c->quorate || until <= now + 1000)
+	if (!(c->synced || c->ever_synced) || !c->quorate ||
+	    until <= now + 1000)
 		return;
 	c->own_lease_until = until;
 	c->ops->lease(c->ud, until);

@@ -41,6 +41,21 @@ int vip_may_change(const struct core *c)
 	       peer->left_why != CORE_LEAVE_NODEDOWN;
 }
 
+/* An application term t (0: none) is stale for node from if it is below
+ * the current term, or equal to it while another node holds the VIP.
+ * Equal is fine when the VIP is unassigned: a holder lost moves the term
+ * on with nobody holding it, so nobody ever held the VIP at that term,
+ * and the application's next election term may well be that number. */
+int vip_term_stale(const struct core *c, unsigned vip, uint64_t t,
+		   uint32_t from)
+{
+	const struct core_vip *v = &c->vips[vip];
+
+	if (!t || v->holder == from)
+		return 0;
+	return t < v->term || (t == v->term && v->holder);
+}
+
 /* A node that may be given a VIP now. */
 int vip_usable(const struct core *c, uint32_t node)
 {
@@ -161,8 +176,7 @@ static void apply_claim(struct core *c, uint64_t now, uint32_t from,
 		err = CORE_E_NOT_ELIGIBLE, why = "node may not hold this VIP";
 	else if (!vip_usable(c, from))
 		err = CORE_E_LOST, why = "claiming node lost its lease";
-	else if (m->term && m->term <= v->term && v->holder != from &&
-		 !MUTANT(2))
+	else if (vip_term_stale(c, vip, m->term, from) && !MUTANT(2))
 		err = CORE_E_STALE_TERM, why = "term not above the current";
 	else if (!m->term && v->holder && v->holder != from &&
 		 !(m->flags & CORE_MSG_F_WAIT))
@@ -179,7 +193,10 @@ static void apply_claim(struct core *c, uint64_t now, uint32_t from,
 	}
 	if (v->holder != from || m->term > v->term)
 		vip_assign(c, now, vip, from,
-			   m->term > v->term ? m->term : v->term + 1,
+			   m->term && !vip_term_stale(c, vip, m->term, 0) &&
+					   m->term >= v->term
+				   ? m->term
+				   : v->term + 1,
 			   "claimed");
 	if (p)
 		p->term = v->term;
@@ -378,9 +395,14 @@ static void vip_live_send(struct core *c, unsigned vip)
 void vip_reconcile(struct core *c, uint64_t now, unsigned vip)
 {
 	struct core_vip *v = &c->vips[vip];
-	int serving = c->joined && c->synced && (c->quorate || MUTANT(3));
+	/* While a new view's tables are exchanged, a holder keeps what it
+	 * holds: nothing changes hands until the merge, which every member
+	 * computes the same way. */
+	int keep = c->joined && (c->quorate || MUTANT(3)) &&
+		   (c->synced || c->ever_synced);
+	int serving = keep && c->synced;
 
-	if (v->holder != c->self || !serving)
+	if (v->holder != c->self || !keep)
 		vip_down_local(c, vip);
 	/* Confirm at every term: a RELEASED names the term it was sent
 	 * at, and counts only at that term (apply_released()). */

@@ -93,7 +93,7 @@ static void check_node_kernel(unsigned i)
 		if (!core_quorate(n->core))
 			sim_fail(4, "n%u answers for v%u without quorum",
 				 i + 1, k);
-		else if (!core_synced(n->core))
+		else if (!core_synced(n->core) && !core_learnt(n->core))
 			sim_fail(1, "n%u answers for v%u before its table "
 				    "is learnt", i + 1, k);
 		else if (holder_of(i, k, &t) != n->id)
@@ -137,7 +137,8 @@ static int trigger_ok(unsigned k, uint32_t h0, uint64_t t0, uint32_t h1,
 	switch (m->type) {
 	case CORE_MSG_CLAIM:
 		return same && h1 == o->from &&
-		       ((!m->term && !h0) || m->term > t0);
+		       ((!m->term && !h0) || m->term > t0 ||
+			(m->term == t0 && !h0));
 	case CORE_MSG_RELEASE:
 		return same;
 	case CORE_MSG_MOVE:
@@ -200,7 +201,12 @@ static void check_change(unsigned i, unsigned k, const struct g_obs *o)
 	if (!core_quorate(c))
 		sim_fail(3, "n%u v%u holder n%u -> n%u without quorum on %s",
 			 i + 1, k, h0, h1, obs_name(o));
-	else if (t1 <= S.pre_term[k])
+	/* A claim may take an unassigned VIP at the term it is at: nobody
+	 * held it at that term (a loss moves the term on). */
+	else if (t1 < S.pre_term[k] ||
+		 (t1 == S.pre_term[k] &&
+		  !(h0 == 0 && o->kind == G_OBS_MSG && o->m &&
+		    o->m->type == CORE_MSG_CLAIM && o->m->term == t1)))
 		sim_fail(3, "n%u v%u holder n%u -> n%u at same term %llu "
 			    "on %s", i + 1, k, h0, h1,
 			 (unsigned long long)t1, obs_name(o));

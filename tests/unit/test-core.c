@@ -281,6 +281,41 @@ static void shutdown_confirms_and_hands_over_at_once(void **state)
 	g_done(&G);
 }
 
+static void election_term_equal_to_unassigned_term_is_accepted(void **s)
+{
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 1, 0);
+	run_checked(&G, 50000);
+	g_kill(&G, 0);
+	run_checked(&G, 100000);
+	/* the loss moved the term on to 2 with nobody holding it */
+	assert_holder_everywhere(0, 0, CORE_VIP_UNASSIGNED);
+	assert_int_equal(g_claim(&G, 1, "v0", 2, 0), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[1].last_err, CORE_OK);
+	assert_int_equal(G.nodes[1].last_term, 2);
+	/* equal while held is still refused */
+	assert_int_equal(g_claim(&G, 2, "v0", 2, 0), CORE_E_STALE_TERM);
+	g_done(&G);
+}
+
+static void holder_keeps_its_address_while_a_node_joins(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	g_kill(&G, 2);
+	run_checked(&G, 50000);
+	g_start(&G, 2);
+	for (unsigned ms = 0; ms < 300; ms++) {
+		run_checked(&G, 1000);
+		assert_true(G.nodes[0].up[0]);
+		assert_int_equal(g_answering(&G, 0), 1);
+	}
+	assert_holder_everywhere(0, 1, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +336,9 @@ int main(void)
 		cmocka_unit_test(actuator_failure_is_reported_and_unassigns),
 		cmocka_unit_test(interface_fault_hands_over),
 		cmocka_unit_test(shutdown_confirms_and_hands_over_at_once),
+		cmocka_unit_test(
+			election_term_equal_to_unassigned_term_is_accepted),
+		cmocka_unit_test(holder_keeps_its_address_while_a_node_joins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
