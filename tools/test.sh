@@ -13,13 +13,28 @@ if [ ! -f "$build/build.ninja" ]; then
 		>"$build.setup.log" 2>&1 || { cat "$build.setup.log"; exit 1; }
 fi
 ninja -C "$build" >/dev/null || ninja -C "$build"
+# The same tree must also build warning-free with clang (-Werror is on).
+clang_ok=1
+if command -v clang >/dev/null; then
+	cbuild=${build}-clang
+	{ [ -f "$cbuild/build.ninja" ] ||
+		CC=clang meson setup "$cbuild" >"$cbuild.setup.log" 2>&1; } &&
+		ninja -C "$cbuild" >"$cbuild.log" 2>&1 ||
+		{ clang_ok=0; tail -n 30 "$cbuild.log" "$cbuild.setup.log" 2>/dev/null; }
+	echo "clang build: $([ $clang_ok = 1 ] && echo ok || echo FAILED)"
+fi
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 rc=0
 meson test -C "$build" --print-errorlogs ${SUITES:-} || rc=$?
-python3 - "$build/meson-logs/testlog.json" <<'PY'
+python3 - "$build/meson-logs/testlog.json" "$clang_ok" <<'PY'
 import json, sys
 passed = failed = skipped = 0
+if sys.argv[2] == "1":
+    passed += 1
+else:
+    failed += 1
+    print("FAILED: clang build")
 for line in open(sys.argv[1]):
     r = json.loads(line)
     res = r.get("result")
@@ -32,4 +47,5 @@ for line in open(sys.argv[1]):
         print("FAILED:", r.get("name"), res)
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
+[ "$clang_ok" = 1 ] || rc=1
 exit $rc

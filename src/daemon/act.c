@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "engine/engine.h"
 #include "log.h"
@@ -27,6 +28,15 @@ struct announce {
 	unsigned vip;
 	unsigned left;
 };
+
+static unsigned long long mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000ull +
+	       (unsigned long long)ts.tv_nsec / 1000;
+}
 
 static void announce_once(struct vipd *d, unsigned vip)
 {
@@ -104,6 +114,28 @@ static int act_send(void *ud, const struct core_msg *m)
 	return 0;
 }
 
+/* The gate opens per node: while this node's lease is current, packets
+ * of every VIP in the held sets pass, and the addresses decide which VIPs
+ * it answers for.  Every VIP is held from start-up, so a hand-over costs
+ * one address change, not an nftables transaction (~4 ms through
+ * libnftables).  A VIP leaves the held sets only when its address could
+ * not be deleted: then the gate, not the address, keeps it quiet. */
+static int act_hold(struct vipd *d, unsigned vip)
+{
+	const struct conf_vip *v = &d->conf.vips[vip];
+	char reason[256];
+	int r;
+
+	if (d->held[vip])
+		return 0;
+	r = lease_hold(d->lease, v, reason, sizeof(reason));
+	if (r < 0)
+		return log_errno(r, "opening the gate of VIP '%s': %s",
+				 v->name, reason);
+	d->held[vip] = 1;
+	return 0;
+}
+
 static int act_vip_down(void *ud, unsigned vip)
 {
 	struct vipd *d = ud;
@@ -111,10 +143,7 @@ static int act_vip_down(void *ud, unsigned vip)
 	char reason[256];
 	int r, ret = 0;
 
-	r = lease_unhold(d->lease, v, reason, sizeof(reason));
-	if (r < 0)
-		ret = log_errno(r, "closing the gate of VIP '%s': %s", v->name,
-				reason);
+	log_debug("VIP '%s' down start at %llu us", v->name, mono_us());
 	for (unsigned k = 0; k < v->naddrs; k++) {
 		r = addr_del(d->nl, d->ifindex[vip], &v->addrs[k], reason,
 			     sizeof(reason));
@@ -122,7 +151,18 @@ static int act_vip_down(void *ud, unsigned vip)
 			ret = log_errno(r, "deleting VIP '%s' from %s: %s",
 					v->name, v->dev, reason);
 	}
+	if (ret < 0 && d->held[vip]) {
+		r = lease_unhold(d->lease, v, reason, sizeof(reason));
+		if (r < 0)
+			log_errno(r, "closing the gate of VIP '%s': %s",
+				  v->name, reason);
+		else
+			d->held[vip] = 0;
+		log_warn("VIP '%s' is gated off here until its address "
+			 "lifetime runs out", v->name);
+	}
 	log_info("VIP '%s' removed from %s", v->name, v->dev);
+	log_debug("VIP '%s' down at %llu us", v->name, mono_us());
 	return ret;
 }
 
@@ -138,10 +178,10 @@ static int act_vip_up(void *ud, unsigned vip)
 	if (d->ifindex[vip] <= 0)
 		return log_errno(-ENODEV, "VIP '%s': interface '%s'", v->name,
 				 v->dev);
-	r = lease_hold(d->lease, v, reason, sizeof(reason));
+	log_debug("VIP '%s' up start at %llu us", v->name, mono_us());
+	r = act_hold(d, vip);
 	if (r < 0)
-		return log_errno(r, "opening the gate of VIP '%s': %s",
-				 v->name, reason);
+		return r;
 	for (unsigned k = 0; k < v->naddrs; k++) {
 		r = addr_add(d->nl, d->ifindex[vip], &v->addrs[k],
 			     VIPD_ADDR_LIFETIME_S, reason, sizeof(reason));
@@ -152,10 +192,10 @@ static int act_vip_up(void *ud, unsigned vip)
 			return r;
 		}
 	}
+	log_debug("VIP '%s' added at %llu us", v->name, mono_us());
 	announce_start(d, vip);
 	log_info("VIP '%s' live on %s", v->name, v->dev);
-	log_debug("VIP '%s' up at %llu us", v->name,
-		  (unsigned long long)vipd_now(d));
+	log_debug("VIP '%s' up at %llu us", v->name, mono_us());
 	return 0;
 }
 
@@ -211,6 +251,8 @@ void vipd_reconcile_start(struct vipd *d)
 					   "'%s' from %s", v->name, v->dev);
 		}
 	}
+	for (unsigned i = 0; i < d->conf.nvips; i++)
+		act_hold(d, i);
 }
 
 int vipd_refresh_addrs(struct vipd *d)

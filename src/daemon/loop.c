@@ -85,9 +85,9 @@ static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
 			  d->bad_peer);
 		return;
 	}
-	log_debug("deliver %u from node %u '%s' term %llu at %llu us", m.type,
-		  nodeid, m.vip, (unsigned long long)m.term,
-		  (unsigned long long)now_us());
+	log_debug("deliver %u from node %u '%s' term %llu sent %llu at %llu us",
+		  m.type, nodeid, m.vip, (unsigned long long)m.term,
+		  (unsigned long long)m.sent_us, (unsigned long long)now_us());
 	core_deliver(d->core, vipd_now(d), nodeid, &m);
 }
 

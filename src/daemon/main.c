@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* struct ucred */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,11 @@ static void setup_sched(void)
 
 static void setup(struct vipd *d)
 {
+	/* libnftables frees and regrows >128 KiB per lease refresh; with
+	 * glibc's default trimming each refresh costs milliseconds. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+
 	int self = conf_self_index(&d->conf);
 	int r;
 
@@ -116,11 +122,12 @@ static void setup(struct vipd *d)
 		      d->conf.node);
 	d->self_id = d->conf.nodes[self].id;
 	d->ifindex = calloc(d->conf.nvips + 1, sizeof(*d->ifindex));
+	d->held = calloc(d->conf.nvips + 1, sizeof(*d->held));
 	d->entries = calloc(d->conf.nvips + 1, sizeof(*d->entries));
 	d->sendbuf_len = PEER_HDR_SIZE + 64 + 4 +
 			 (size_t)(d->conf.nvips + 1) * PEER_ENTRY_MAX_SIZE;
 	d->sendbuf = malloc(d->sendbuf_len);
-	if (!d->ifindex || !d->entries || !d->sendbuf)
+	if (!d->ifindex || !d->held || !d->entries || !d->sendbuf)
 		fatal("out of memory");
 	r = core_new(&d->conf, d->self_id, &vipd_core_ops, d, &d->core);
 	if (r < 0)
@@ -158,6 +165,7 @@ static void teardown(struct vipd *d)
 		sd_event_source_disable_unref(d->reqs[i].timer);
 	sd_event_unref(d->ev);
 	free(d->ifindex);
+	free(d->held);
 	free(d->entries);
 	free(d->sendbuf);
 	conf_free(&d->conf);

@@ -41,6 +41,7 @@ struct vipd {
 	int link_fd;                      /* lw's socket */
 	struct ctl_server *ctl;           /* owned */
 	int *ifindex;                     /* owned, per VIP */
+	uint8_t *held;                    /* owned, per VIP: in held sets */
 	uint8_t *sendbuf;                 /* owned */
 	size_t sendbuf_len;
 	struct core_state_entry *entries; /* owned, decode buffer */

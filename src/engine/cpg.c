@@ -95,13 +95,14 @@ static int cs_to_errno(cs_error_t r)
 
 static int cpg_open(struct engine *e, const char *group)
 {
-	cpg_model_v1_data_t model = {
-		.model = CPG_MODEL_V1,
-		.cpg_deliver_fn = on_deliver,
-		.cpg_confchg_fn = on_confchg,
-	};
+	cpg_model_v1_data_t model;
 	struct cpg_name name = { 0 };
 	cs_error_t r;
+
+	memset(&model, 0, sizeof(model));
+	model.model = CPG_MODEL_V1;
+	model.cpg_deliver_fn = on_deliver;
+	model.cpg_confchg_fn = on_confchg;
 
 	name.length = (uint32_t)strlen(group);
 	memcpy(name.value, group, name.length);

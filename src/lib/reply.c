@@ -144,7 +144,7 @@ int reply_parse(const char *line, size_t len, struct reply *ret)
 		k = -EBADMSG;
 	if (k == 0)
 		k = get_str(o, "error", r.error, sizeof(r.error),
-			    r.ok ? OPT | TRUNC : REQ | TRUNC);
+			    r.ok ? TRUNC : REQ | TRUNC);
 	if (k == 0)
 		k = get_str(o, "reason", r.reason, sizeof(r.reason), TRUNC);
 	if (k == 0)

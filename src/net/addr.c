@@ -23,9 +23,9 @@ static size_t addr_size(const struct conf_addr *a)
 	return 0;
 }
 
-static struct nlmsghdr *addr_msg(struct nl *nl, uint16_t type,
-				 uint16_t flags, int ifindex,
-				 const struct conf_addr *a, size_t alen)
+static struct nlmsghdr *addr_msg(struct nl *nl, uint16_t type, uint16_t flags,
+				 int ifindex, const struct conf_addr *a,
+				 size_t alen)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, type, flags);
 	struct ifaddrmsg *ifa;
@@ -43,8 +43,8 @@ static struct nlmsghdr *addr_msg(struct nl *nl, uint16_t type,
 int addr_add(struct nl *nl, int ifindex, const struct conf_addr *a,
 	     uint32_t valid_s, char *reason, size_t len)
 {
-	struct ifa_cacheinfo ci = { .ifa_prefered = valid_s,
-				    .ifa_valid = valid_s };
+	struct ifa_cacheinfo ci = {.ifa_prefered = valid_s,
+				   .ifa_valid = valid_s};
 	size_t alen = addr_size(a);
 	struct nlmsghdr *nlh;
 	uint32_t flags = 0;
@@ -84,9 +84,9 @@ int addr_del(struct nl *nl, int ifindex, const struct conf_addr *a,
 
 struct present {
 	const struct conf_addr *a; /* wanted */
-	size_t alen;               /* its length in bytes */
-	int ifindex;               /* on this interface */
-	int found;                 /* 1 when seen */
+	size_t alen;		   /* its length in bytes */
+	int ifindex;		   /* on this interface */
+	int found;		   /* 1 when seen */
 };
 
 static int present_attr_cb(const struct nlattr *attr, void *data)
@@ -105,7 +105,7 @@ static int present_attr_cb(const struct nlattr *attr, void *data)
 
 static int present_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *tb[IFA_MAX + 1] = { NULL };
+	const struct nlattr *tb[IFA_MAX + 1] = {NULL};
 	struct present *p = data;
 	const struct ifaddrmsg *ifa;
 	const struct nlattr *at;
@@ -130,7 +130,7 @@ static int present_cb(const struct nlmsghdr *nlh, void *data)
 
 int addr_present(struct nl *nl, int ifindex, const struct conf_addr *a)
 {
-	struct present p = { .a = a, .alen = addr_size(a), .ifindex = ifindex };
+	struct present p = {.a = a, .alen = addr_size(a), .ifindex = ifindex};
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	int r;

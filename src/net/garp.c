@@ -27,11 +27,11 @@
  *   +-------+-------+----+----+----+-----+-----+-----+-----+
  */
 struct arp_eth {
-	struct arphdr h;         /* fixed header */
-	uint8_t sha[ETH_ALEN];   /* sender MAC: ours */
-	uint8_t spa[4];          /* sender IP: the VIP */
-	uint8_t tha[ETH_ALEN];   /* target MAC: zero in a request */
-	uint8_t tpa[4];          /* target IP: the VIP again */
+	struct arphdr h;       /* fixed header */
+	uint8_t sha[ETH_ALEN]; /* sender MAC: ours */
+	uint8_t spa[4];	       /* sender IP: the VIP */
+	uint8_t tha[ETH_ALEN]; /* target MAC: zero in a request */
+	uint8_t tpa[4];	       /* target IP: the VIP again */
 } __attribute__((packed));
 
 static int fail(int r, const char *what, char *reason, size_t len)
@@ -48,9 +48,9 @@ int garp_send(int ifindex, const uint8_t ipv4[4], char *reason, size_t len)
 		.sll_protocol = htons(ETH_P_ARP),
 		.sll_ifindex = ifindex,
 		.sll_halen = ETH_ALEN,
-		.sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+		.sll_addr = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
 	};
-	struct arp_eth p = { 0 };
+	struct arp_eth p = {0};
 	int fd, r;
 
 	if (reason && len)

@@ -21,8 +21,8 @@
 
 struct lease {
 	struct nft_ctx *nft; /* owned; its socket owns vipd_lease */
-	uint32_t mark;       /* the lease mark bit, as a mask */
-	char cmd[512];       /* refresh batch */
+	uint32_t mark;	     /* the lease mark bit, as a mask */
+	char cmd[512];	     /* refresh batch */
 };
 
 /*
@@ -31,12 +31,13 @@ struct lease {
  * source @nh,64,128, ND target @th,64,128, elements as hex integers.
  */
 #define V6_KEY "typeof @nh,192,128"
-#define ND "meta l4proto ipv6-icmp icmpv6 type " \
-	   "{ nd-neighbor-solicit, nd-neighbor-advert } @th,64,128"
+#define ND                                                                     \
+	"meta l4proto ipv6-icmp icmpv6 type "                                  \
+	"{ nd-neighbor-solicit, nd-neighbor-advert } @th,64,128"
 
 static const int nft_errnos[] = {
-	EPERM, ENOENT, EEXIST, EBUSY, ENOMEM, EOPNOTSUPP, EINVAL, ENOSPC,
-	ENOBUFS, EAFNOSUPPORT,
+	EPERM,	    ENOENT, EEXIST, EBUSY,   ENOMEM,
+	EOPNOTSUPP, EINVAL, ENOSPC, ENOBUFS, EAFNOSUPPORT,
 };
 
 /* libnftables reports text only: recover the errno from it if we can */
@@ -102,8 +103,7 @@ static unsigned put_addrs(FILE *f, const struct conf_vip *vips, unsigned n,
 	return count;
 }
 
-static unsigned count_addrs(const struct conf_vip *vips, unsigned n,
-			    int family)
+static unsigned count_addrs(const struct conf_vip *vips, unsigned n, int family)
 {
 	unsigned i, j, count = 0;
 
@@ -199,8 +199,8 @@ static void put_owned_tables(FILE *f)
 static void put_owned_rules(FILE *f, uint32_t m)
 {
 	static const char *const dirs[2][3] = {
-		{ "input", "daddr", "@nh,192,128" },
-		{ "output", "saddr", "@nh,64,128" },
+		{"input", "daddr", "@nh,192,128"},
+		{"output", "saddr", "@nh,64,128"},
 	};
 	const char *set = "meta mark set meta mark | ";
 	int i;
@@ -209,18 +209,22 @@ static void put_owned_rules(FILE *f, uint32_t m)
 		const char *const *d = dirs[i];
 
 		fprintf(f, "flush chain inet vipd_lease %s\n", d[0]);
-		fprintf(f, "add rule inet vipd_lease %s meta nfproto @lease "
-			   "meta nfproto ipv4 ip %s @held4 %s0x%08x\n",
+		fprintf(f,
+			"add rule inet vipd_lease %s meta nfproto @lease "
+			"meta nfproto ipv4 ip %s @held4 %s0x%08x\n",
 			d[0], d[1], set, m);
-		fprintf(f, "add rule inet vipd_lease %s meta nfproto @lease "
-			   "meta nfproto ipv6 %s @held6 %s0x%08x\n",
+		fprintf(f,
+			"add rule inet vipd_lease %s meta nfproto @lease "
+			"meta nfproto ipv6 %s @held6 %s0x%08x\n",
 			d[0], d[2], set, m);
-		fprintf(f, "add rule inet vipd_lease %s meta nfproto @lease "
-			   "meta nfproto ipv6 " ND " @held6 %s0x%08x\n",
+		fprintf(f,
+			"add rule inet vipd_lease %s meta nfproto @lease "
+			"meta nfproto ipv6 " ND " @held6 %s0x%08x\n",
 			d[0], set, m);
 		fprintf(f, "flush chain arp vipd_lease %s\n", d[0]);
-		fprintf(f, "add rule arp vipd_lease %s arp htype @lease "
-			   "arp %s ip @held4 %s0x%08x\n",
+		fprintf(f,
+			"add rule arp vipd_lease %s arp htype @lease "
+			"arp %s ip @held4 %s0x%08x\n",
 			d[0], d[1], set, m);
 	}
 }
@@ -297,8 +301,8 @@ out_free:
 	return r;
 }
 
-int lease_gate_update(struct lease *l, const struct conf *conf,
-		      char *reason, size_t len)
+int lease_gate_update(struct lease *l, const struct conf *conf, char *reason,
+		      size_t len)
 {
 	return load(l, conf, 0, reason, len);
 }
@@ -308,7 +312,8 @@ static int held(struct lease *l, const struct conf_vip *v, int del,
 		char *reason, size_t len)
 {
 	static const char *const sets[3] = {
-		"inet vipd_lease held4", "arp vipd_lease held4",
+		"inet vipd_lease held4",
+		"arp vipd_lease held4",
 		"inet vipd_lease held6",
 	};
 	char *buf = NULL;

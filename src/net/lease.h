@@ -34,8 +34,8 @@ int lease_open(const struct conf *conf, struct lease **ret_l, char *reason,
  * lease are kept; unhold VIPs that leave the configuration first.
  * Returns 0, or -errno with a reason (nothing changed).
  */
-int lease_gate_update(struct lease *l, const struct conf *conf,
-		      char *reason, size_t len);
+int lease_gate_update(struct lease *l, const struct conf *conf, char *reason,
+		      size_t len);
 
 /*
  * Adds (lease_hold) or removes (lease_unhold) v's addresses in the held

@@ -23,14 +23,14 @@
 
 struct link_watch {
 	struct mnl_socket *sock; /* owned, non-blocking */
-	char rx[NL_BUF_SIZE];    /* one datagram */
+	char rx[NL_BUF_SIZE];	 /* one datagram */
 };
 
 struct parse {
-	link_cb_t cb;  /* the caller's callback */
-	void *ud;      /* its argument */
-	int events;    /* reported so far */
-	int is_up;     /* link_is_up(): last answer */
+	link_cb_t cb; /* the caller's callback */
+	void *ud;     /* its argument */
+	int events;   /* reported so far */
+	int is_up;    /* link_is_up(): last answer */
 };
 
 static int link_attr_cb(const struct nlattr *attr, void *data)
@@ -64,7 +64,7 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 
 static int link_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *tb[IFLA_MAX + 1] = { NULL };
+	const struct nlattr *tb[IFLA_MAX + 1] = {NULL};
 	struct parse *p = data;
 	const struct ifinfomsg *ifi;
 	const char *name = "";
@@ -126,7 +126,7 @@ static bool frames_ok(const uint8_t *p, size_t len)
 
 int link_parse(const void *buf, size_t len, link_cb_t cb, void *ud)
 {
-	struct parse p = { .cb = cb, .ud = ud };
+	struct parse p = {.cb = cb, .ud = ud};
 	int r;
 
 	if (len > INT32_MAX || !frames_ok(buf, len))
@@ -146,7 +146,8 @@ int link_watch_open(struct link_watch **ret_lw)
 	lw = calloc(1, sizeof(*lw));
 	if (!lw)
 		return -ENOMEM;
-	lw->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	lw->sock =
+		mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!lw->sock) {
 		r = -errno;
 		goto out_free;
@@ -207,7 +208,7 @@ int link_index(const char *ifname)
 
 int link_is_up(struct nl *nl, int ifindex)
 {
-	struct parse p = { 0 };
+	struct parse p = {0};
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	int r;
@@ -226,7 +227,7 @@ int link_is_up(struct nl *nl, int ifindex)
 
 int link_hwaddr(int ifindex, uint8_t mac[6])
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	int fd, r = 0;
 
 	if (!if_indextoname((unsigned)ifindex, ifr.ifr_name))

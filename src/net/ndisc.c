@@ -28,8 +28,8 @@
  */
 struct na_tlla {
 	struct nd_neighbor_advert na; /* header and target */
-	struct nd_opt_hdr opt;        /* ND_OPT_TARGET_LINKADDR, len 1 */
-	uint8_t mac[6];               /* our link-layer address */
+	struct nd_opt_hdr opt;	      /* ND_OPT_TARGET_LINKADDR, len 1 */
+	uint8_t mac[6];		      /* our link-layer address */
 } __attribute__((packed));
 
 static int fail(int r, const char *what, char *reason, size_t len)
@@ -46,17 +46,19 @@ static int send_na(int fd, int ifindex, const uint8_t ipv6[16],
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
 			 CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
-	} u = { 0 };
-	struct sockaddr_in6 dst = { .sin6_family = AF_INET6,
-				    .sin6_scope_id = (uint32_t)ifindex };
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)p,
-			     .iov_len = sizeof(*p) };
-	struct msghdr msg = { .msg_name = &dst, .msg_namelen = sizeof(dst),
-			      .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
+	} u = {0};
+	struct sockaddr_in6 dst = {.sin6_family = AF_INET6,
+				   .sin6_scope_id = (uint32_t)ifindex};
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)p,
+			    .iov_len = sizeof(*p)};
+	struct msghdr msg = {.msg_name = &dst,
+			     .msg_namelen = sizeof(dst),
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned)ifindex };
+	struct in6_pktinfo pi = {.ipi6_ifindex = (unsigned)ifindex};
 	int hops = 255; /* RFC 4861 §7.1.2: receivers drop anything less */
 
 	inet_pton(AF_INET6, "ff02::1", &dst.sin6_addr);
@@ -75,10 +77,9 @@ static int send_na(int fd, int ifindex, const uint8_t ipv6[16],
 	return 0;
 }
 
-int ndisc_send_na(int ifindex, const uint8_t ipv6[16], char *reason,
-		  size_t len)
+int ndisc_send_na(int ifindex, const uint8_t ipv6[16], char *reason, size_t len)
 {
-	struct na_tlla p = { 0 };
+	struct na_tlla p = {0};
 	struct icmp6_filter filt;
 	int fd, r;
 
@@ -97,8 +98,8 @@ int ndisc_send_na(int ifindex, const uint8_t ipv6[16], char *reason,
 		return fail(-errno, "icmpv6 socket", reason, len);
 	/* send-only: queue nothing while the socket is open */
 	ICMP6_FILTER_SETBLOCKALL(&filt);
-	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt,
-		       sizeof(filt)) == -1)
+	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt, sizeof(filt)) ==
+	    -1)
 		r = fail(-errno, "icmpv6 filter", reason, len);
 	else
 		r = send_na(fd, ifindex, ipv6, &p);

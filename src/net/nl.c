@@ -16,12 +16,12 @@
 
 struct nl {
 	struct mnl_socket *sock; /* owned */
-	uint32_t portid;         /* our netlink port id */
-	uint32_t seq;            /* last sequence number used */
-	char *reason;            /* caller's reason buffer, during nl_call */
-	size_t reason_len;       /* its size */
-	char req[NL_BUF_SIZE];   /* request being built */
-	char rx[NL_BUF_SIZE];    /* replies */
+	uint32_t portid;	 /* our netlink port id */
+	uint32_t seq;		 /* last sequence number used */
+	char *reason;		 /* caller's reason buffer, during nl_call */
+	size_t reason_len;	 /* its size */
+	char req[NL_BUF_SIZE];	 /* request being built */
+	char rx[NL_BUF_SIZE];	 /* replies */
 };
 
 static int set_opt(struct mnl_socket *sock, int opt)
@@ -111,8 +111,8 @@ static int ext_ack_attr_cb(const struct nlattr *attr, void *data)
  *
  * without the cap the original payload sits before the TLVs.
  */
-static void copy_ext_ack(const struct nlmsghdr *nlh,
-			 const struct nlmsgerr *err, char *reason, size_t len)
+static void copy_ext_ack(const struct nlmsghdr *nlh, const struct nlmsgerr *err,
+			 char *reason, size_t len)
 {
 	const char *msg = NULL;
 	unsigned off = sizeof(*nlh) + sizeof(*err);
@@ -201,7 +201,7 @@ static int recv_replies(struct nl *nl, uint32_t seq, struct call *c)
 int nl_call(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	    char *reason, size_t len)
 {
-	struct call c = { .nl = nl, .cb = cb, .data = data };
+	struct call c = {.nl = nl, .cb = cb, .data = data};
 	int r;
 
 	if (reason && len)

@@ -72,12 +72,13 @@ static const char *quote(const struct ctl_tok *t, char *buf)
 	size_t n = t->n > CTL_QUOTE_MAX ? CTL_QUOTE_MAX : t->n;
 	size_t i;
 
+	/* cppcheck-suppress knownConditionTrueFalse ; n comes from t */
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)t->p[i];
 
 		buf[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
 	}
-	if (t->n > n)
+	if (t->n > n) /* cppcheck-suppress knownConditionTrueFalse */
 		memcpy(buf + i, "...", 4);
 	else
 		buf[i] = '\0';

@@ -30,8 +30,8 @@
 #include "peer.h"
 
 struct wbuf {
-	uint8_t *p;
-	size_t len, off;
+	uint8_t *p;  /* peer_encode() checked the room before writing */
+	size_t off;
 };
 
 static void put(struct wbuf *w, uint64_t v, unsigned bytes)
@@ -86,7 +86,7 @@ int peer_encode(const struct core_msg *m, uint32_t sender, uint8_t *buf,
 		size_t len)
 {
 	size_t need = peer_size(m);
-	struct wbuf w = { .p = buf, .len = len };
+	struct wbuf w = { .p = buf };
 
 	if (need > len || need > UINT16_MAX)
 		return -EMSGSIZE;

@@ -130,8 +130,8 @@ static int cmd_link(struct nl *nl, int argc, char **argv)
 
 struct watch {
 	const char *ifname; /* waited for */
-	int want_up;        /* state waited for */
-	int seen;           /* 1 once it came */
+	int want_up;	    /* state waited for */
+	int seen;	    /* 1 once it came */
 };
 
 static void watch_cb(int ifindex, const char *ifname, bool is_up, void *ud)
@@ -144,7 +144,7 @@ static void watch_cb(int ifindex, const char *ifname, bool is_up, void *ud)
 
 static int cmd_watch(int argc, char **argv)
 {
-	struct watch w = { 0 };
+	struct watch w = {0};
 	struct link_watch *lw;
 	struct pollfd pfd;
 	int r;
@@ -207,8 +207,8 @@ static int setup_hold(struct nl *nl, struct conf *conf, int idx,
 static int hold_loop(struct lease *l, struct conf *conf, uint32_t lease_ms,
 		     long period_ms)
 {
-	struct timespec ts = { .tv_sec = period_ms / 1000,
-			       .tv_nsec = (period_ms % 1000) * 1000000L };
+	struct timespec ts = {.tv_sec = period_ms / 1000,
+			      .tv_nsec = (period_ms % 1000) * 1000000L};
 	char reason[256] = "";
 	int r, first = 1;
 
@@ -238,9 +238,9 @@ static int hold_loop(struct lease *l, struct conf *conf, uint32_t lease_ms,
 /* hold DEV LEASE_MS PERIOD_MS MARK ADDR/PLEN... */
 static int cmd_hold(struct nl *nl, int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct conf conf = { 0 };
-	struct conf_vip vip = { .name = "test" };
+	struct sigaction sa = {.sa_handler = on_signal};
+	struct conf conf = {0};
+	struct conf_vip vip = {.name = "test"};
 	struct lease *l = NULL;
 	int i, idx, r;
 
@@ -272,8 +272,9 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s add|del|present|extack|garp|na|"
-				"link|watch|hold ...\n",
+		fprintf(stderr,
+			"usage: %s add|del|present|extack|garp|na|"
+			"link|watch|hold ...\n",
 			argv[0]);
 		return 2;
 	}

@@ -34,7 +34,7 @@ static long now_ms(void)
 /* 1 when fd is readable before the deadline, 0 if not */
 static int wait_readable(int fd, long deadline)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	long left;
 
 	while ((left = deadline - now_ms()) > 0) {
@@ -54,8 +54,8 @@ static ssize_t recv_until(int fd, void *buf, size_t size, long deadline)
 
 static int packet_socket(const char *dev, uint16_t proto)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
-				   .sll_protocol = htons(proto) };
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+				  .sll_protocol = htons(proto)};
 	int fd;
 
 	sll.sll_ifindex = (int)if_nametoindex(dev);
@@ -72,14 +72,14 @@ static int packet_socket(const char *dev, uint16_t proto)
 
 static void print_mac(const uint8_t *m)
 {
-	printf("%02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3],
-	       m[4], m[5]);
+	printf("%02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3], m[4],
+	       m[5]);
 }
 
 /* Ethernet + ARP: broadcast request with spa == tpa == ip */
 static int wait_garp(const char *dev, const char *ip, long deadline)
 {
-	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	uint8_t p[128], a[4];
 	int fd = packet_socket(dev, ETH_P_ARP);
 	ssize_t n;
@@ -141,8 +141,8 @@ static uint16_t csum(const void *data, size_t len)
 /* one echo request; 0 if the matching reply came from ip in time */
 static int ping4(const char *ip, long deadline)
 {
-	struct sockaddr_in dst = { .sin_family = AF_INET };
-	struct icmphdr req = { .type = ICMP_ECHO };
+	struct sockaddr_in dst = {.sin_family = AF_INET};
+	struct icmphdr req = {.type = ICMP_ECHO};
 	uint8_t p[1500];
 	uint16_t id = (uint16_t)getpid();
 	ssize_t n;
@@ -161,8 +161,8 @@ static int ping4(const char *ip, long deadline)
 		const struct iphdr *h = (const struct iphdr *)p;
 		const struct icmphdr *r = (const void *)(p + h->ihl * 4);
 
-		if (h->saddr == dst.sin_addr.s_addr && r->type == ICMP_ECHOREPLY &&
-		    r->un.echo.id == htons(id))
+		if (h->saddr == dst.sin_addr.s_addr &&
+		    r->type == ICMP_ECHOREPLY && r->un.echo.id == htons(id))
 			return 0;
 	}
 	return 1;
@@ -170,8 +170,8 @@ static int ping4(const char *ip, long deadline)
 
 static int ping6(const char *ip, long deadline)
 {
-	struct sockaddr_in6 dst = { .sin6_family = AF_INET6 }, from;
-	struct icmp6_hdr req = { .icmp6_type = ICMP6_ECHO_REQUEST }, r;
+	struct sockaddr_in6 dst = {.sin6_family = AF_INET6}, from;
+	struct icmp6_hdr req = {.icmp6_type = ICMP6_ECHO_REQUEST}, r;
 	uint16_t id = (uint16_t)getpid();
 	socklen_t flen;
 	int fd;

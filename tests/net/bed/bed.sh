@@ -273,8 +273,11 @@ bed_corosync_conf() {
 			token: $token
 			token_coefficient: 0
 		$retr
-			knet_ping_interval: 200
-			knet_ping_timeout: 1000
+			interface {
+				linknumber: 0
+				knet_ping_interval: 200
+				knet_ping_timeout: 1000
+			}
 			crypto_cipher: none
 			crypto_hash: none
 		}

@@ -37,7 +37,7 @@ p_dup0 "$BED_DIR/claim.json" claim
 ok "holder n1 term 1 live on all nodes, live_here only on n1, only n1 answers"
 
 say "move db n1 -> n2 (from n3) -> n3 (from n1) while probing"
-bed_probe_start moves --target "$VIP" --port "$PORT"
+bed_probe_start moves --target "$VIP" --port "$PORT" --duration-ms 0
 sleep 0.3 # measurement period with n1
 out=$(bed_vipctl n3 --json move db n2) || fail "move db n2: $out"
 wait_holder 5 db n2 live $BED_NODES || fail "db not live at n2 everywhere"
@@ -85,7 +85,7 @@ say "restart of a former holder: move db to n2, restart vipd on n1, db stays on 
 out=$(bed_vipctl n1 --json move db n2) || fail "move db n2: $out"
 wait_holder 5 db n2 live $BED_NODES || fail "db not live at n2"
 term=$(vf n2 db .term)
-bed_probe_start restart --target "$VIP" --port "$PORT"
+bed_probe_start restart --target "$VIP" --port "$PORT" --duration-ms 0
 bed_vipd_stop n1
 [ "${BED_VIPD_STATUS:-killed}" = 0 ] || fail "vipd n1 exit status ${BED_VIPD_STATUS:-killed} on TERM"
 bed_vipd_start n1
@@ -99,6 +99,8 @@ wait_holder 1 db n2 live $BED_NODES || fail "holder changed after n1's restart"
 [ "$(vf n1 db .term)" = "$term" ] || fail "term changed: $(vf n1 db .term), was $term"
 [ "$(live_here_nodes db $BED_NODES)" = n2 ] || fail "live_here on '$(live_here_nodes db $BED_NODES)'"
 addr_on n1 192.0.2.100 && fail "address on n1 after restart"
+# the holder must keep answering while a node joins (no flapping)
+[ "$(jq -r '.outage_ms < 50' "$f")" = true ] || fail "holder n2 stopped answering for $(jq .outage_ms "$f") ms (at $(jq .outage_at_ms "$f") ms) while n1 rejoined"
 ok "n1 back, db still at n2 term $term, only n2 answered (outage $(jq .outage_ms "$f") ms)"
 
 echo "cluster-basic: all checks passed ($(elapsed_s) s)"

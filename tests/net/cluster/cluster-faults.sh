@@ -1,2 +1,129 @@
 #!/bin/bash
-exit 77
+# cluster-faults: the holder n1 of VIP db (policy prefer n1 n2 n3) crashes, hangs, loses its
+# link, loses corosync, is partitioned away. Each time: no moment with two answering nodes
+# (probe dup 0), a node that lost the VIP never answers again, the survivors take over, and the
+# client-visible outage is printed (FIGURE lines). Run by meson (suite net) as root.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "${BED_SRC:-$here/../bed}/bed.sh"
+. "${CLUSTER_SRC:-$here}/lib.sh"
+
+VIPS='vip db {
+	address 192.0.2.100/24
+	dev eth0
+	policy prefer n1 n2 n3
+}'
+
+# fault_probe NAME : start a probe for one scenario.
+fault_probe() { bed_probe_start "$1" --target "$VIP" --port "$PORT" --duration-ms 0; sleep 0.2; }
+# fault_check NAME EXPECTED_LAST : stop the probe, print the figure, common assertions.
+fault_check() {
+	local f
+	f=$(bed_probe_stop "$1")
+	figure "$1" "$f"
+	p_dup0 "$f" "$1"
+	p_no_return "$f" "$1"
+	[ "$(p_last "$f")" = "$2" ] || fail "$1: last answer from $(p_last "$f"), want $2 (timeline $(p_switches "$f"))"
+	LAST_FIG=$f
+}
+# back_to_n1 : operator moves db back to n1 for the next scenario.
+back_to_n1() {
+	local out
+	wait_synced 20 $BED_NODES || fail "cluster did not come back to 3 synced members"
+	out=$(bed_vipctl n2 --json move db n1) || fail "move db n1: $out"
+	wait_holder 5 db n1 live $BED_NODES || fail "db not back on n1"
+}
+gone_from_n1() { ! addr_on n1 192.0.2.100; }
+not_live_n1() { [ "$(vf n1 db .live_here)" != true ]; }
+
+say "set-up: 3 nodes, corosync token $CLUSTER_TOKEN, db policy prefer n1 n2 n3, claimed on n1"
+cluster_up "$VIPS"
+out=$(bed_vipctl n1 --json claim db) || fail "claim db: $out"
+wait_holder 5 db n1 live $BED_NODES || fail "db not live at n1"
+ok "db live at n1 ($(elapsed_s) s)"
+
+say "kill -9 vipd on n1 (holder)"
+fault_probe kill-vipd
+bed_vipd_kill n1 KILL
+wait_holder 10 db n2 live n2 n3 || fail "n2 did not take db over"
+sleep 0.2
+fault_check kill-vipd n2
+if addr_on n1 192.0.2.100; then where="still configured on n1 (gated by the lease)"; else where="gone from n1"; fi
+ok "n2 took over, outage $(jq .outage_ms "$LAST_FIG") ms; address $where"
+bed_vipd_start n1
+wait_synced 10 $BED_NODES || fail "n1 did not rejoin"
+wait_holder 1 db n2 live $BED_NODES || fail "restarted n1 took db back (policy prefer must not fail back)"
+ok "n1 rejoined, db stays at n2"
+back_to_n1
+
+say "SIGSTOP vipd on n1 for 300 ms (2 leases), then SIGCONT"
+fault_probe hang
+bed_vipd_kill n1 STOP
+sleep 0.3
+bed_vipd_kill n1 CONT
+sleep 1
+one_holder() {
+	local h
+	h=$(vf n1 db .holder)
+	[ "$h" != null ] && _holder_is db "$h" live $BED_NODES && [ "$(live_here_nodes db $BED_NODES)" = "$h" ]
+}
+wait_until 10 one_holder || fail "db not on exactly one node after SIGCONT"
+h=$(vf n1 db .holder)
+fault_check hang "$h"
+ok "db ends on $h alone; outage $(jq .outage_ms "$LAST_FIG") ms (timeline '$(p_switches "$LAST_FIG")')"
+[ "$h" = n1 ] || back_to_n1
+
+say "link of n1 down"
+fault_probe link-down
+bed_link_down n1
+wait_holder 10 db n2 live n2 n3 || fail "n2 did not take db over"
+wait_until 3 not_live_n1 || fail "n1 still says live_here"
+wait_until 3 gone_from_n1 || fail "address still on isolated n1"
+sleep 0.2
+fault_check link-down n2
+ok "n2 took over, n1 dropped db, outage $(jq .outage_ms "$LAST_FIG") ms"
+fault_probe link-up
+bed_link_up n1
+wait_synced 20 $BED_NODES || fail "n1 did not rejoin after link up"
+wait_holder 1 db n2 live $BED_NODES || fail "holder changed after link up"
+sleep 0.2
+fault_check link-up n2
+[ "$(live_here_nodes db $BED_NODES)" = n2 ] || fail "live_here on '$(live_here_nodes db $BED_NODES)'"
+ok "link back: one holder n2, outage $(jq .outage_ms "$LAST_FIG") ms"
+back_to_n1
+
+say "kill -9 corosync on n1"
+fault_probe kill-corosync
+bed_corosync_kill n1 KILL
+wait_holder 10 db n2 live n2 n3 || fail "n2 did not take db over"
+wait_until 3 gone_from_n1 || fail "address still on n1 without corosync"
+_bed_alive "${BED_VIPD[n1]}" || fail "vipd on n1 died with its corosync"
+sleep 0.2
+fault_check kill-corosync n2
+ok "vipd on n1 still runs, dropped db; n2 took over, outage $(jq .outage_ms "$LAST_FIG") ms"
+bed_corosync_start "$CLUSTER_TOKEN" n1
+if ! wait_synced 10 $BED_NODES; then
+	echo "note: vipd on n1 did not rejoin by itself after corosync came back; restarting it"
+	bed_vipd_stop n1
+	bed_vipd_start n1
+fi
+back_to_n1
+
+say "partition n1 | n2 n3"
+fault_probe partition
+bed_partition n1 "n2 n3"
+wait_holder 10 db n2 live n2 n3 || fail "majority did not move db to n2"
+wait_until 3 not_live_n1 || fail "n1 still says live_here in the minority"
+wait_until 3 gone_from_n1 || fail "address still on minority n1"
+sleep 0.2
+fault_check partition n2
+ok "minority n1 dropped db, n2 took over, outage $(jq .outage_ms "$LAST_FIG") ms"
+fault_probe heal
+bed_heal
+wait_synced 20 $BED_NODES || fail "no 3-member cluster after heal"
+wait_until 5 one_holder || fail "not exactly one holder after heal"
+sleep 0.2
+fault_check heal "$(vf n1 db .holder)"
+ok "healed: one holder $(vf n1 db .holder), outage $(jq .outage_ms "$LAST_FIG") ms"
+
+echo "cluster-faults: all checks passed ($(elapsed_s) s)"
