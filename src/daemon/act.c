@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
+#include "hooks.h"
 #include "log.h"
 #include "net/addr.h"
 #include "net/garp.h"
@@ -120,6 +121,14 @@ static int act_send(void *ud, const struct core_msg *m)
  * one address change, not an nftables transaction (~4 ms through
  * libnftables).  A VIP leaves the held sets only when its address could
  * not be deleted: then the gate, not the address, keeps it quiet. */
+static void act_hook(struct vipd *d, const char *event, unsigned vip)
+{
+	struct core_vip_info vi;
+
+	core_vip_get(d->core, vip, &vi);
+	hooks_run(d, event, d->conf.vips[vip].name, vi.term);
+}
+
 static int act_hold(struct vipd *d, unsigned vip)
 {
 	const struct conf_vip *v = &d->conf.vips[vip];
@@ -162,6 +171,7 @@ static int act_vip_down(void *ud, unsigned vip)
 			 "lifetime runs out", v->name);
 	}
 	log_info("VIP '%s' removed from %s", v->name, v->dev);
+	act_hook(d, "release", vip);
 	log_debug("VIP '%s' down at %llu us", v->name, mono_us());
 	return ret;
 }
@@ -195,6 +205,7 @@ static int act_vip_up(void *ud, unsigned vip)
 	log_debug("VIP '%s' added at %llu us", v->name, mono_us());
 	announce_start(d, vip);
 	log_info("VIP '%s' live on %s", v->name, v->dev);
+	act_hook(d, "acquire", vip);
 	log_debug("VIP '%s' up at %llu us", v->name, mono_us());
 	return 0;
 }

@@ -19,7 +19,8 @@ void log_init(int verbose)
 	log_verbose = verbose;
 }
 
-static void vlog(int prio, const char *fmt, va_list ap, int err)
+__attribute__((format(printf, 2, 0))) static void
+vlog(int prio, const char *fmt, va_list ap, int err)
 {
 	char buf[1024];
 	int n;

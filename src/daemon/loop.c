@@ -230,6 +230,7 @@ int vipd_loop_setup(struct vipd *d)
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGHUP);
+	sigaddset(&ss, SIGCHLD); /* hooks are reaped by child sources */
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	r = sd_event_add_signal(d->ev, NULL, SIGTERM, on_stop, d);

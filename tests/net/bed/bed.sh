@@ -131,7 +131,7 @@ _bed_stop_tags() {
 _bed_rm_shm() { # pid
 	local f
 	for f in /dev/shm/qb-*-"$1"-*; do
-		[ -e "$f" ] && rm -f -- "$f"
+		[ -e "$f" ] && rm -rf -- "$f"
 	done
 	return 0
 }

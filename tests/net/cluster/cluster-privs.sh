@@ -10,10 +10,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 say "set-up: 1 node, corosync, vipd with db claimed"
 bed_init 1
 bed_corosync_start "$CLUSTER_TOKEN"
-bed_vipd_conf n1 'vip db {
+hook=$BED_DIR/n1/hook.sh
+printf '#!/bin/sh\necho "$* caps=$(awk '"'"'$1 == "CapEff:" { print $2 }'"'"' /proc/self/status)" >>"%s"\n' \
+	"$BED_DIR/n1/hook.log" >"$hook"
+chmod +x "$hook"
+bed_vipd_conf n1 "vip db {
 	address 192.0.2.100/24
 	dev eth0
-}' >/dev/null
+}
+notify $hook" >/dev/null
 bed_vipd_start n1
 bed_responders_start "$PORT"
 wait_until 10 _synced 1 n1 || fail "vipd not synced"
@@ -63,5 +68,15 @@ bed_probe_run "$BED_DIR/after.json" --target "$VIP" --port "$PORT" --duration-ms
 [ "$(p_nodes "$BED_DIR/after.json")" = n1 ] && [ "$(jq -r .lost "$BED_DIR/after.json")" = 0 ] ||
 	fail "VIP not answering from n1 after bad requests: $(jq -c '{nodes, lost}' "$BED_DIR/after.json")"
 ok "bad-request each time; vipd runs on, db live at n1 term 1"
+
+say "notify hook: acquire and release, run without capabilities"
+out=$(bed_vipctl n1 --json release db) || fail "release: $out"
+wait_until 5 grep -q "^release db 2 " "$BED_DIR/n1/hook.log" ||
+	fail "hook log: $(cat "$BED_DIR/n1/hook.log" 2>/dev/null)"
+grep -qx "acquire db 1 caps=0000000000000000" "$BED_DIR/n1/hook.log" ||
+	fail "no 'acquire db 1' without capabilities in: $(cat "$BED_DIR/n1/hook.log")"
+grep -qx "release db 2 caps=0000000000000000" "$BED_DIR/n1/hook.log" ||
+	fail "no 'release db 2' without capabilities in: $(cat "$BED_DIR/n1/hook.log")"
+ok "hook ran: $(tr '\n' ';' <"$BED_DIR/n1/hook.log")"
 
 echo "cluster-privs: all checks passed ($(elapsed_s) s)"
