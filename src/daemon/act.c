@@ -215,11 +215,17 @@ static void act_lease(void *ud, uint64_t until)
 	struct vipd *d = ud;
 	uint64_t now = vipd_now(d);
 	uint32_t ms = until > now ? (uint32_t)((until - now) / 1000) : 0;
+	unsigned long long t0 = mono_us(), dt;
 	char reason[256];
 	int r = lease_refresh(d->lease, ms, reason, sizeof(reason));
 
 	if (r < 0)
 		log_errno(r, "refreshing the kernel lease: %s", reason);
+	dt = mono_us() - t0;
+	if (dt > 10000)
+		log_warn("refreshing the kernel lease took %llu ms", dt / 1000);
+	else
+		log_debug("lease refresh %u ms took %llu us", ms, dt);
 }
 
 const struct core_ops vipd_core_ops = {

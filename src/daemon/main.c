@@ -89,6 +89,9 @@ static void setup_net(struct vipd *d)
 	r = lease_open(&d->conf, &d->lease, reason, sizeof(reason));
 	if (r < 0)
 		fatal("loading the lease gate (nftables): %s", reason);
+	log_info("lease refresh: %s", lease_raw_active(d->lease)
+					      ? "raw nf_tables batch"
+					      : "libnftables");
 	d->link_fd = link_watch_open(&d->lw);
 	if (d->link_fd < 0)
 		fatal("watching links: %s", strerror(-d->link_fd));

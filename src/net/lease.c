@@ -18,11 +18,15 @@
 #include <nftables/libnftables.h>
 
 #include "net/lease.h"
+#include "net/lease_raw.h"
+
+#define SEEN_FDS 1024
 
 struct lease {
 	struct nft_ctx *nft; /* owned; its socket owns vipd_lease */
 	uint32_t mark;	     /* the lease mark bit, as a mask */
 	char cmd[512];	     /* refresh batch */
+	int rawfd;	     /* nft's socket for raw refreshes, or -1 */
 };
 
 /*
@@ -272,12 +276,14 @@ static int load(struct lease *l, const struct conf *conf, int create,
 int lease_open(const struct conf *conf, struct lease **ret_l, char *reason,
 	       size_t len)
 {
+	uint8_t seen[SEEN_FDS];
 	struct lease *l;
 	int r;
 
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	lease_raw_mark(seen, sizeof(seen));
 	l->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!l->nft) {
 		r = -ENOMEM;
@@ -291,6 +297,11 @@ int lease_open(const struct conf *conf, struct lease **ret_l, char *reason,
 	r = load(l, conf, 1, reason, len);
 	if (r < 0)
 		goto out_ctx;
+	/* Refreshes go as raw batches on nft's own socket when it can be
+	 * told apart and owns the tables; else through libnftables. */
+	l->rawfd = lease_raw_find(seen, sizeof(seen));
+	if (l->rawfd >= 0 && lease_raw_refresh(l->rawfd, 0, NULL, 0) < 0)
+		l->rawfd = -1;
 	*ret_l = l;
 	return 0;
 
@@ -364,6 +375,8 @@ int lease_refresh(struct lease *l, uint32_t ms, char *reason, size_t len)
 		"delete element arp vipd_lease lease { 1 }\n";
 	int n;
 
+	if (l->rawfd >= 0)
+		return lease_raw_refresh(l->rawfd, ms, reason, len);
 	if (ms == 0)
 		return run(l, strcpy(l->cmd, fmt), reason, len);
 	n = snprintf(l->cmd, sizeof(l->cmd),
@@ -376,6 +389,11 @@ int lease_refresh(struct lease *l, uint32_t ms, char *reason, size_t len)
 	if (n < 0 || (size_t)n >= sizeof(l->cmd))
 		return -ENOBUFS;
 	return run(l, l->cmd, reason, len);
+}
+
+int lease_raw_active(const struct lease *l)
+{
+	return l->rawfd >= 0;
 }
 
 void lease_free(struct lease *l)

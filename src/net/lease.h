@@ -61,6 +61,9 @@ int lease_refresh(struct lease *l, uint32_t ms, char *reason, size_t len);
  * Closes the owner socket, so the kernel deletes the owned tables and the
  * gate closes for every VIP; the gate itself stays. NULL is accepted.
  */
+/* 1 if refreshes go as raw nf_tables batches, 0 via libnftables. */
+int lease_raw_active(const struct lease *l);
+
 void lease_free(struct lease *l);
 
 #endif

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The lease refresh as one raw nf_tables batch (libnftnl), sent on the
+ * netlink socket of the nft_ctx that created the owned tables: only the
+ * owner's socket may change them, and libnftables has no call that
+ * hands it out, so lease_raw_find() picks it by its protocol.  A refresh
+ * costs one send and one receive (~10 µs) instead of a libnftables run
+ * (0.2-4 ms, and 10-150 ms under AddressSanitizer).  Never logs.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
+
+#include "net/lease_raw.h"
+
+#define RAW_FD_MAX 4096
+#define RAW_TIMEOUT_MS 1000
+
+static int is_nf_socket(int fd)
+{
+	int dom = 0, proto = 0;
+	socklen_t l = sizeof(dom);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) != 0 ||
+	    dom != AF_NETLINK)
+		return 0;
+	l = sizeof(proto);
+	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) == 0 &&
+	       proto == NETLINK_NETFILTER;
+}
+
+void lease_raw_mark(uint8_t *seen, size_t n)
+{
+	for (size_t fd = 0; fd < n && fd < RAW_FD_MAX; fd++)
+		seen[fd] = (uint8_t)is_nf_socket((int)fd);
+}
+
+int lease_raw_find(const uint8_t *seen, size_t n)
+{
+	int found = -ENOENT;
+
+	for (size_t fd = 0; fd < n && fd < RAW_FD_MAX; fd++) {
+		if (seen[fd] || !is_nf_socket((int)fd))
+			continue;
+		if (found >= 0)
+			return -EEXIST; /* ambiguous: do not guess */
+		found = (int)fd;
+	}
+	return found;
+}
+
+/* One set-element message for the "lease" set of family's vipd_lease. */
+static int put_elems(struct mnl_nlmsg_batch *b, uint16_t type, int family,
+		     uint32_t seq, uint32_t ms)
+{
+	static const uint8_t v4 = NFPROTO_IPV4, v6 = NFPROTO_IPV6;
+	static const uint8_t arp_eth[2] = { 0, 1 }; /* arp htype 1, BE */
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	const void *keys[2] = { &v4, &v6 };
+	unsigned nkeys = 2, klen = 1;
+
+	if (!s)
+		return -ENOMEM;
+	if (family == NFPROTO_ARP) {
+		keys[0] = arp_eth;
+		nkeys = 1;
+		klen = 2;
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, "vipd_lease");
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "lease");
+	for (unsigned k = 0; k < nkeys; k++) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+		if (!e) {
+			nftnl_set_free(s);
+			return -ENOMEM;
+		}
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, keys[k], klen);
+		if (ms) {
+			nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, ms);
+			nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_EXPIRATION,
+					       ms);
+		}
+		nftnl_set_elem_add(s, e);
+	}
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), type,
+				    (uint16_t)family,
+				    NLM_F_ACK |
+					    (type == NFT_MSG_NEWSETELEM
+						     ? NLM_F_CREATE
+						     : 0),
+				    seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	mnl_nlmsg_batch_next(b);
+	return 0;
+}
+
+/* Add (so that it exists), delete, and add again with the timeout: one
+ * atomic batch that also resets the expiry on kernels that keep the old
+ * one on a plain re-add.  ms == 0 leaves the elements deleted. */
+static int build(struct mnl_nlmsg_batch *b, uint32_t seq, uint32_t ms,
+		 unsigned *ret_acks)
+{
+	static const int fam[2] = { NFPROTO_INET, NFPROTO_ARP };
+	unsigned acks = 0;
+	int r = 0;
+
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
+	mnl_nlmsg_batch_next(b);
+	for (unsigned i = 0; i < 2 && r == 0; i++) {
+		r = put_elems(b, NFT_MSG_NEWSETELEM, fam[i], seq++, 0);
+		if (r == 0)
+			r = put_elems(b, NFT_MSG_DELSETELEM, fam[i], seq++, 0);
+		if (r == 0 && ms)
+			r = put_elems(b, NFT_MSG_NEWSETELEM, fam[i], seq++,
+				      ms);
+		acks += ms ? 3 : 2;
+	}
+	nftnl_batch_end(mnl_nlmsg_batch_current(b), seq);
+	mnl_nlmsg_batch_next(b);
+	*ret_acks = acks;
+	return r;
+}
+
+/* Read acks until every message answered; the first error wins. */
+static int read_acks(int fd, unsigned want, uint32_t first, uint32_t last)
+{
+	char buf[8192] __attribute__((aligned(4)));
+	int err = 0;
+
+	while (want) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		const struct nlmsghdr *nlh;
+		ssize_t n;
+		int len;
+
+		if (poll(&p, 1, RAW_TIMEOUT_MS) != 1)
+			return -ETIMEDOUT;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -errno;
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)(const void *)buf;
+		     mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (nlh->nlmsg_seq < first || nlh->nlmsg_seq > last)
+				continue; /* not ours */
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+				continue;
+			if (e->error && !err)
+				err = e->error;
+			want--;
+			if (e->error)
+				return err; /* the batch was aborted */
+		}
+	}
+	return err;
+}
+
+int lease_raw_refresh(int fd, uint32_t ms, char *reason, size_t len)
+{
+	static uint32_t seq;
+	char buf[4096] __attribute__((aligned(4)));
+	struct mnl_nlmsg_batch *b;
+	unsigned acks;
+	uint32_t first;
+	int r;
+
+	if (!seq)
+		seq = (uint32_t)time(NULL) << 8;
+	b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	if (!b)
+		return -ENOMEM;
+	first = seq;
+	r = build(b, seq, ms, &acks);
+	seq += 8;
+	if (r == 0 &&
+	    send(fd, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), 0) < 0)
+		r = -errno;
+	mnl_nlmsg_batch_stop(b);
+	if (r == 0)
+		r = read_acks(fd, acks, first, first + 7);
+	if (r < 0 && reason && len)
+		snprintf(reason, len, "nf_tables lease batch: %s",
+			 strerror(-r));
+	return r;
+}
