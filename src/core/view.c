@@ -224,8 +224,11 @@ static void sync_finish(struct core *c, uint64_t now)
 		v->live = e->live;
 		v->confirmed = 0;
 		v->failed = 0;
-		if (v->holder == c->self && !v->up &&
-		    v->fence < now + c->lease_us + c->margin_us)
+		/* Fences are local: a node that was not there when a
+		 * holder was lost never set one.  Whoever was lost before
+		 * this view renewed last before it began, so one lease from
+		 * now covers every such holder, here and on every member. */
+		if (!v->up && v->fence < now + c->lease_us + c->margin_us)
 			v->fence = now + c->lease_us + c->margin_us;
 	}
 	c->synced = 1;
