@@ -17,7 +17,7 @@
 #include "proto/peer.h"
 #include "vipd.h"
 
-#define DISPATCH_MAX 64            /* callbacks per wakeup */
+#define DISPATCH_MAX 16            /* callbacks per wakeup */
 #define RETRY_US 500000ull         /* reconnect to corosync */
 #define REFRESH_US (VIPD_ADDR_LIFETIME_S * 1000000ull / 3)
 
@@ -241,6 +241,11 @@ int vipd_loop_setup(struct vipd *d)
 	if (r >= 0)
 		r = sd_event_add_time(d->ev, &d->tick_src, CLOCK_MONOTONIC,
 				      UINT64_MAX, 1, on_tick, d);
+	/* Renewals and expiries first: a burst of requests must not starve
+	 * the lease (each CPG wakeup handles at most DISPATCH_MAX). */
+	if (r >= 0)
+		r = sd_event_source_set_priority(d->tick_src,
+						 SD_EVENT_PRIORITY_IMPORTANT);
 	if (r >= 0)
 		r = sd_event_add_time(d->ev, &d->retry_src, CLOCK_MONOTONIC,
 				      UINT64_MAX, 1000, on_retry, d);
