@@ -162,9 +162,9 @@ uint64_t core_tick(struct core *c, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
 
-	if (!c->joined)
-		return next;
-	if (c->in_view && now >= c->next_renew)
+	if (!c->joined || !c->in_view)
+		return next; /* nothing to time before the first view */
+	if (now >= c->next_renew)
 		renew_send(c, now);
 	next = c->next_renew;
 	if (!c->synced || !c->quorate)

@@ -41,13 +41,15 @@ uint64_t vipd_now(struct vipd *d)
 /* Run the core's timers and arm ours for its next deadline. */
 void vipd_schedule(struct vipd *d)
 {
-	uint64_t next = core_tick(d->core, vipd_now(d));
+	uint64_t now = vipd_now(d);
+	uint64_t next = core_tick(d->core, now);
 
 	if (next == UINT64_MAX) {
 		sd_event_source_set_enabled(d->tick_src, SD_EVENT_OFF);
 		return;
 	}
-	sd_event_source_set_time(d->tick_src, next);
+	/* The core asks for the future; never spin on a past deadline. */
+	sd_event_source_set_time(d->tick_src, next > now ? next : now + 1000);
 	sd_event_source_set_enabled(d->tick_src, SD_EVENT_ONESHOT);
 }
 
