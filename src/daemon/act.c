@@ -30,15 +30,6 @@ struct announce {
 	unsigned left;
 };
 
-static unsigned long long mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ull +
-	       (unsigned long long)ts.tv_nsec / 1000;
-}
-
 static void announce_once(struct vipd *d, unsigned vip)
 {
 	const struct conf_vip *v = &d->conf.vips[vip];
@@ -152,7 +143,7 @@ static int act_vip_down(void *ud, unsigned vip)
 	char reason[256];
 	int r, ret = 0;
 
-	log_debug("VIP '%s' down start at %llu us", v->name, mono_us());
+	log_debug("VIP '%s' down start at %llu us", v->name, vipd_mono_us());
 	for (unsigned k = 0; k < v->naddrs; k++) {
 		r = addr_del(d->nl, d->ifindex[vip], &v->addrs[k], reason,
 			     sizeof(reason));
@@ -172,7 +163,7 @@ static int act_vip_down(void *ud, unsigned vip)
 	}
 	log_info("VIP '%s' removed from %s", v->name, v->dev);
 	act_hook(d, "release", vip);
-	log_debug("VIP '%s' down at %llu us", v->name, mono_us());
+	log_debug("VIP '%s' down at %llu us", v->name, vipd_mono_us());
 	return ret;
 }
 
@@ -188,7 +179,7 @@ static int act_vip_up(void *ud, unsigned vip)
 	if (d->ifindex[vip] <= 0)
 		return log_errno(-ENODEV, "VIP '%s': interface '%s'", v->name,
 				 v->dev);
-	log_debug("VIP '%s' up start at %llu us", v->name, mono_us());
+	log_debug("VIP '%s' up start at %llu us", v->name, vipd_mono_us());
 	r = act_hold(d, vip);
 	if (r < 0)
 		return r;
@@ -202,11 +193,11 @@ static int act_vip_up(void *ud, unsigned vip)
 			return r;
 		}
 	}
-	log_debug("VIP '%s' added at %llu us", v->name, mono_us());
+	log_debug("VIP '%s' added at %llu us", v->name, vipd_mono_us());
 	announce_start(d, vip);
 	log_info("VIP '%s' live on %s", v->name, v->dev);
 	act_hook(d, "acquire", vip);
-	log_debug("VIP '%s' up at %llu us", v->name, mono_us());
+	log_debug("VIP '%s' up at %llu us", v->name, vipd_mono_us());
 	return 0;
 }
 
@@ -215,13 +206,13 @@ static void act_lease(void *ud, uint64_t until)
 	struct vipd *d = ud;
 	uint64_t now = vipd_now(d);
 	uint32_t ms = until > now ? (uint32_t)((until - now) / 1000) : 0;
-	unsigned long long t0 = mono_us(), dt;
+	unsigned long long t0 = vipd_mono_us(), dt;
 	char reason[256];
 	int r = lease_refresh(d->lease, ms, reason, sizeof(reason));
 
 	if (r < 0)
 		log_errno(r, "refreshing the kernel lease: %s", reason);
-	dt = mono_us() - t0;
+	dt = vipd_mono_us() - t0;
 	if (dt > 10000)
 		log_warn("refreshing the kernel lease took %llu ms", dt / 1000);
 	else

@@ -21,7 +21,7 @@
 #define RETRY_US 500000ull         /* reconnect to corosync */
 #define REFRESH_US (VIPD_ADDR_LIFETIME_S * 1000000ull / 3)
 
-static unsigned long long now_us(void)
+unsigned long long vipd_mono_us(void)
 {
 	struct timespec ts;
 
@@ -89,7 +89,7 @@ static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
 	}
 	log_debug("deliver %u from node %u '%s' term %llu sent %llu at %llu us",
 		  m.type, nodeid, m.vip, (unsigned long long)m.term,
-		  (unsigned long long)m.sent_us, (unsigned long long)now_us());
+		  (unsigned long long)m.sent_us, vipd_mono_us());
 	core_deliver(d->core, vipd_now(d), nodeid, &m);
 }
 

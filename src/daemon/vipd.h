@@ -55,6 +55,8 @@ struct vipd {
 
 /* loop.c */
 uint64_t vipd_now(struct vipd *d);
+/* The monotonic clock now, for timing traces (not the loop's time). */
+unsigned long long vipd_mono_us(void);
 void vipd_schedule(struct vipd *d);
 int vipd_loop_setup(struct vipd *d);
 void vipd_engine_connect(struct vipd *d);
