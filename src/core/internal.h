@@ -93,6 +93,11 @@ struct core {
 	int seen_all;             /* every configured node seen once */
 	uint32_t view_mask;       /* node indexes in the current view */
 	uint32_t sync_mask;       /* view_mask of the view that began sync */
+	int sync_open;            /* a SYNC was delivered in this sync */
+	uint64_t sync_nonce_a;    /* its nonce: opener's join time ... */
+	uint64_t sync_nonce_b;    /* ... and opener's sync counter */
+	uint64_t joined_at;       /* local: when this incarnation joined */
+	uint64_t sync_gen;        /* local: SYNCs this node opened */
 	uint32_t sync_wait;       /* node indexes whose STATE is awaited */
 	int sync_any;             /* a synced STATE arrived */
 	struct core_merge *merge;     /* owned: from synced senders */
@@ -142,6 +147,8 @@ int vip_term_stale(const struct core *c, unsigned vip, uint64_t t,
 void view_defer(struct core *c, uint32_t from, const struct core_msg *m);
 void view_state(struct core *c, uint64_t now, uint32_t from,
 		const struct core_msg *m);
+void view_sync(struct core *c, uint64_t now, uint32_t from,
+	       const struct core_msg *m);
 
 /* renew.c */
 void renew_deliver(struct core *c, uint64_t now, uint32_t from,

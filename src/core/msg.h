@@ -19,9 +19,11 @@ enum core_msg_type {
 	CORE_MSG_LIVE,      /* sender has vip live at term */
 	CORE_MSG_RENEW,     /* sender is alive; seq its renewal counter */
 	CORE_MSG_EXPIRE,    /* node's lease ran out after renewal seq */
-	CORE_MSG_STATE,     /* sender's table, sent first in every new view */
+	CORE_MSG_STATE,     /* sender's table, answering a SYNC (its nonce) */
 	CORE_MSG_CANCEL,    /* sender withdraws its waiting claim reqid */
-	CORE_MSG_TYPE_MAX = CORE_MSG_CANCEL,
+	CORE_MSG_SYNC,      /* lowest member opens a table sync (term, reqid:
+			     * its nonce; every member answers with STATE) */
+	CORE_MSG_TYPE_MAX = CORE_MSG_SYNC,
 };
 
 #define CORE_MSG_F_WAIT 0x1u     /* CLAIM: queue if held elsewhere */

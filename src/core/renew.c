@@ -96,6 +96,9 @@ void core_deliver(struct core *c, uint64_t now, uint32_t from,
 	case CORE_MSG_STATE:
 		view_state(c, now, from, m);
 		return;
+	case CORE_MSG_SYNC:
+		view_sync(c, now, from, m);
+		return;
 	case CORE_MSG_RENEW:
 		renew_deliver(c, now, from, m);
 		return;
@@ -117,6 +120,7 @@ void core_deliver(struct core *c, uint64_t now, uint32_t from,
 void core_joined(struct core *c, uint64_t now)
 {
 	c->joined = 1;
+	c->joined_at = now;
 	c->in_view = 0;
 	c->synced = 0;
 	c->ndeferred = 0;

@@ -62,11 +62,41 @@ static void send_state(struct core *c)
 						.live = (uint8_t)v->live };
 		memcpy(e->vip, c->conf->vips[k].name, sizeof(e->vip));
 	}
-	m.node = c->view_mask; /* counts only in the sync this view began */
+	/* It counts only for the SYNC it answers: a STATE a lagging member
+	 * sent for an earlier sync may be ordered into this one. */
+	m.node = c->sync_mask;
+	m.term = c->sync_nonce_a;
+	m.reqid = c->sync_nonce_b;
 	m.nentries = c->conf->nvips;
 	m.entries = c->state_buf;
 	if (c->ever_synced)
 		m.flags |= CORE_MSG_F_SYNCED;
+	core_send(c, &m);
+}
+
+static uint32_t view_lowest(const struct core *c)
+{
+	uint32_t low = 0;
+
+	for (unsigned i = 0; i < c->conf->nnodes; i++)
+		if (c->nodes[i].member && (!low || c->nodes[i].id < low))
+			low = c->nodes[i].id;
+	return low;
+}
+
+/* The lowest member opens each sync; a node that finds itself lowest
+ * while the sync has no opener yet (the opener left) opens it too.  The
+ * first SYNC delivered counts, whoever sent it and for whichever view:
+ * every member answers it after this view, so the answers are fresh. */
+static void sync_start(struct core *c)
+{
+	struct core_msg m = { .type = CORE_MSG_SYNC };
+
+	if (view_lowest(c) != c->self)
+		return;
+	m.term = c->joined_at;
+	m.reqid = ++c->sync_gen;
+	m.node = c->view_mask;
 	core_send(c, &m);
 }
 
@@ -156,16 +186,19 @@ void core_view(struct core *c, uint64_t now, const uint32_t *members,
 		c->sync_wait = mask;
 		c->sync_mask = mask;
 		c->sync_any = 0;
+		c->sync_open = 0;
 		memset(c->merge, 0, c->conf->nvips * sizeof(*c->merge));
 		memset(c->merge_any, 0,
 		       c->conf->nvips * sizeof(*c->merge_any));
-		send_state(c);
+		sync_start(c);
 		renew_send(c, now);
 	} else if (!c->synced && c->sync_wait) {
 		/* A member left before its table came: the others' tables,
 		 * all delivered here in the same order, are the whole. */
 		c->sync_wait &= mask;
-		if (!c->sync_wait)
+		if (!c->sync_open)
+			sync_start(c); /* the opener may have been the one */
+		else if (!c->sync_wait)
 			sync_finish(c, now);
 	}
 	sweep_absent(c, now);
@@ -272,13 +305,27 @@ void view_state(struct core *c, uint64_t now, uint32_t from,
 	/* A STATE its sender sent for an earlier view may be ordered into
 	 * this one (it sent before it saw the change): only the one sent
 	 * for this membership counts. */
-	if (c->synced || !((c->sync_wait >> i) & 1u) ||
-	    m->node != c->sync_mask)
+	if (c->synced || !c->sync_open || !((c->sync_wait >> i) & 1u) ||
+	    m->term != c->sync_nonce_a || m->reqid != c->sync_nonce_b)
 		return;
 	sync_merge(c, from, m);
 	c->sync_wait &= ~(1u << i);
 	if (!c->sync_wait)
 		sync_finish(c, now);
+}
+
+/* The first SYNC of this sync: remember its nonce, answer with STATE. */
+void view_sync(struct core *c, uint64_t now, uint32_t from,
+	       const struct core_msg *m)
+{
+	(void)now;
+	(void)from;
+	if (c->synced || c->sync_open)
+		return;
+	c->sync_open = 1;
+	c->sync_nonce_a = m->term;
+	c->sync_nonce_b = m->reqid;
+	send_state(c);
 }
 
 /* Hold back an agreed message until the table is learnt. */

@@ -336,6 +336,7 @@ void vip_apply(struct core *c, uint64_t now, uint32_t from,
 	case CORE_MSG_RENEW:
 	case CORE_MSG_EXPIRE:
 	case CORE_MSG_STATE:
+	case CORE_MSG_SYNC:
 		break;
 	}
 }

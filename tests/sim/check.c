@@ -155,6 +155,7 @@ static int trigger_ok(unsigned k, uint32_t h0, uint64_t t0, uint32_t h1,
 	case CORE_MSG_RENEW:
 	case CORE_MSG_CANCEL:
 	case CORE_MSG_STATE:
+	case CORE_MSG_SYNC:
 		return 0;
 	}
 	return 0;
@@ -167,7 +168,7 @@ static const char *obs_name(const struct g_obs *o)
 		[CORE_MSG_MOVE] = "MOVE",	[CORE_MSG_RELEASED] = "RELEASED",
 		[CORE_MSG_LIVE] = "LIVE",	[CORE_MSG_RENEW] = "RENEW",
 		[CORE_MSG_EXPIRE] = "EXPIRE",	[CORE_MSG_STATE] = "STATE",
-		[CORE_MSG_CANCEL] = "CANCEL",
+		[CORE_MSG_CANCEL] = "CANCEL", [CORE_MSG_SYNC] = "SYNC",
 	};
 
 	if (o->kind == G_OBS_VIEW)
