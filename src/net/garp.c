@@ -34,6 +34,8 @@ struct arp_eth {
 	uint8_t tpa[4];	       /* target IP: the VIP again */
 } __attribute__((packed));
 
+static int garp_fd = -1; /* send-only packet socket, kept open */
+
 static int fail(int r, const char *what, char *reason, size_t len)
 {
 	if (reason && len)
@@ -65,14 +67,18 @@ int garp_send(int ifindex, const uint8_t ipv4[4], char *reason, size_t len)
 	p.h.ar_op = htons(ARPOP_REQUEST);
 	memcpy(p.spa, ipv4, 4);
 	memcpy(p.tpa, ipv4, 4);
-	/* protocol 0: a send-only socket, nothing is queued for reading */
-	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return fail(-errno, "packet socket", reason, len);
+	/* protocol 0: a send-only socket, nothing is queued for reading;
+	 * one for the process's life, not one per announcement */
+	fd = garp_fd;
+	if (fd < 0) {
+		fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd == -1)
+			return fail(-errno, "packet socket", reason, len);
+		garp_fd = fd;
+	}
 	r = 0;
 	if (sendto(fd, &p, sizeof(p), 0, (struct sockaddr *)&sll,
 		   sizeof(sll)) == -1)
 		r = fail(-errno, "send", reason, len);
-	close(fd);
 	return r;
 }

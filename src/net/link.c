@@ -227,20 +227,20 @@ int link_is_up(struct nl *nl, int ifindex)
 
 int link_hwaddr(int ifindex, uint8_t mac[6])
 {
+	static int fd = -1; /* ioctl socket, kept for the process's life */
 	struct ifreq ifr = {0};
-	int fd, r = 0;
 
-	if (!if_indextoname((unsigned)ifindex, ifr.ifr_name))
+	if (fd < 0) {
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd == -1)
+			return -errno;
+	}
+	ifr.ifr_ifindex = ifindex;
+	if (ioctl(fd, SIOCGIFNAME, &ifr) == -1 ||
+	    ioctl(fd, SIOCGIFHWADDR, &ifr) == -1)
 		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -errno;
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == -1)
-		r = -errno;
-	else if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
-		r = -EOPNOTSUPP;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return r;
+	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		return -EOPNOTSUPP;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return 0;
 }

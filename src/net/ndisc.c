@@ -32,6 +32,8 @@ struct na_tlla {
 	uint8_t mac[6];		      /* our link-layer address */
 } __attribute__((packed));
 
+static int na_fd = -1; /* send-only ICMPv6 socket, kept open */
+
 static int fail(int r, const char *what, char *reason, size_t len)
 {
 	if (reason && len)
@@ -93,18 +95,25 @@ int ndisc_send_na(int ifindex, const uint8_t ipv6[16], char *reason, size_t len)
 	memcpy(&p.na.nd_na_target, ipv6, 16);
 	p.opt.nd_opt_type = ND_OPT_TARGET_LINKADDR;
 	p.opt.nd_opt_len = 1; /* in units of 8 bytes */
-	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
-	if (fd == -1)
-		return fail(-errno, "icmpv6 socket", reason, len);
-	/* send-only: queue nothing while the socket is open */
-	ICMP6_FILTER_SETBLOCKALL(&filt);
-	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt, sizeof(filt)) ==
-	    -1)
-		r = fail(-errno, "icmpv6 filter", reason, len);
-	else
-		r = send_na(fd, ifindex, ipv6, &p);
+	/* One send-only socket for the process's life: a socket per
+	 * announcement cost a quarter of a 1,000-VIP acquisition. */
+	fd = na_fd;
+	if (fd < 0) {
+		fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+		if (fd == -1)
+			return fail(-errno, "icmpv6 socket", reason, len);
+		/* send-only: queue nothing while the socket is open */
+		ICMP6_FILTER_SETBLOCKALL(&filt);
+		if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt,
+			       sizeof(filt)) == -1) {
+			r = fail(-errno, "icmpv6 filter", reason, len);
+			close(fd);
+			return r;
+		}
+		na_fd = fd;
+	}
+	r = send_na(fd, ifindex, ipv6, &p);
 	if (r < 0 && reason && len && !reason[0])
 		fail(r, "send", reason, len);
-	close(fd);
 	return r;
 }
