@@ -259,6 +259,11 @@ void vipd_reconcile_start(struct vipd *d)
 					   "'%s' from %s", v->name, v->dev);
 		}
 	}
+	/* One batch for all; VIP by VIP only if that fails. */
+	if (lease_hold_all(d->lease, &d->conf, reason, sizeof(reason)) == 0)
+		memset(d->held, 1, d->conf.nvips);
+	else
+		log_warn("holding every VIP at once: %s; one by one", reason);
 	for (unsigned i = 0; i < d->conf.nvips; i++)
 		act_hold(d, i);
 }

@@ -319,8 +319,8 @@ int lease_gate_update(struct lease *l, const struct conf *conf, char *reason,
 }
 
 /* add (or, with del, add then delete: idempotent) v's held elements */
-static int held(struct lease *l, const struct conf_vip *v, int del,
-		char *reason, size_t len)
+static int held(struct lease *l, const struct conf_vip *v, unsigned n,
+		int del, char *reason, size_t len)
 {
 	static const char *const sets[3] = {
 		"inet vipd_lease held4",
@@ -336,12 +336,12 @@ static int held(struct lease *l, const struct conf_vip *v, int del,
 	if (!f)
 		return -ENOMEM;
 	for (i = 0; i < 3; i++) {
-		if (!count_addrs(v, 1, i < 2 ? AF_INET : AF_INET6))
+		if (!count_addrs(v, n, i < 2 ? AF_INET : AF_INET6))
 			continue;
 		for (op = 0; op <= del; op++) {
 			fprintf(f, "%s element %s { ", op ? "delete" : "add",
 				sets[i]);
-			put_addrs(f, v, 1, i < 2 ? AF_INET : AF_INET6);
+			put_addrs(f, v, n, i < 2 ? AF_INET : AF_INET6);
 			fputs(" }\n", f);
 		}
 	}
@@ -357,13 +357,19 @@ static int held(struct lease *l, const struct conf_vip *v, int del,
 int lease_hold(struct lease *l, const struct conf_vip *v, char *reason,
 	       size_t len)
 {
-	return held(l, v, 0, reason, len);
+	return held(l, v, 1, 0, reason, len);
+}
+
+int lease_hold_all(struct lease *l, const struct conf *conf, char *reason,
+		   size_t len)
+{
+	return held(l, conf->vips, conf->nvips, 0, reason, len);
 }
 
 int lease_unhold(struct lease *l, const struct conf_vip *v, char *reason,
 		 size_t len)
 {
-	return held(l, v, 1, reason, len);
+	return held(l, v, 1, 1, reason, len);
 }
 
 int lease_refresh(struct lease *l, uint32_t ms, char *reason, size_t len)

@@ -44,6 +44,9 @@ int lease_gate_update(struct lease *l, const struct conf *conf, char *reason,
  */
 int lease_hold(struct lease *l, const struct conf_vip *v, char *reason,
 	       size_t len);
+/* As lease_hold() for every VIP of conf, in one batch.  0 or -errno. */
+int lease_hold_all(struct lease *l, const struct conf *conf, char *reason,
+		   size_t len);
 int lease_unhold(struct lease *l, const struct conf_vip *v, char *reason,
 		 size_t len);
 
