@@ -86,23 +86,52 @@ static void announce_start(struct vipd *d, unsigned vip)
 		free(an);
 }
 
-static int act_send(void *ud, const struct core_msg *m)
+static int send_one(struct vipd *d, const uint8_t *buf, size_t len)
 {
-	struct vipd *d = ud;
-	int n, r;
+	int r = d->engine ? engine_send(d->engine, buf, len) : -ENOTCONN;
 
-	if (!d->engine)
-		return -ENOTCONN;
-	n = peer_encode(m, d->self_id, d->sendbuf, d->sendbuf_len);
-	if (n < 0)
-		return log_errno(n, "encoding a peer record");
-	r = engine_send(d->engine, d->sendbuf, (size_t)n);
 	if (r < 0) {
 		d->bad_send++;
 		return log_errno(r, "sending to the group");
 	}
 	if (r == 0 && d->flush_src)
 		sd_event_source_set_enabled(d->flush_src, SD_EVENT_ON);
+	return 0;
+}
+
+/* What the core sends in one pass of the loop travels as one CPG message
+ * (a bundle of records, src/proto/peer.h): a burst of requests, or a
+ * failover of many VIPs, costs corosync a few messages instead of one or
+ * two per VIP.  The loop flushes when nothing else is pending, after a
+ * timer pass, and before leaving the group. */
+int vipd_bundle_flush(struct vipd *d)
+{
+	size_t len = d->bundle_len;
+
+	if (!len)
+		return 0;
+	d->bundle_len = 0;
+	return send_one(d, d->bundle, len);
+}
+
+static int act_send(void *ud, const struct core_msg *m)
+{
+	struct vipd *d = ud;
+	int n;
+
+	if (!d->engine)
+		return -ENOTCONN;
+	n = peer_encode(m, d->self_id, d->sendbuf, d->sendbuf_len);
+	if (n < 0)
+		return log_errno(n, "encoding a peer record");
+	if (d->bundle_len + (size_t)n > PEER_BUNDLE_MAX)
+		vipd_bundle_flush(d);
+	if ((size_t)n > PEER_BUNDLE_MAX)
+		return send_one(d, d->sendbuf, (size_t)n);
+	memcpy(d->bundle + d->bundle_len, d->sendbuf, (size_t)n);
+	d->bundle_len += (size_t)n;
+	if (d->bundle_src)
+		sd_event_source_set_enabled(d->bundle_src, SD_EVENT_ONESHOT);
 	return 0;
 }
 

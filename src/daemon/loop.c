@@ -56,6 +56,8 @@ void vipd_schedule(struct vipd *d)
 static int on_tick(sd_event_source *s, uint64_t usec, void *ud)
 {
 	vipd_schedule(ud);
+	/* A renewal leaves now, not after the requests queued behind it. */
+	vipd_bundle_flush(ud);
 	return 0;
 }
 
@@ -73,24 +75,41 @@ static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
 		       size_t len)
 {
 	struct vipd *d = ud;
-	struct core_msg m;
-	uint32_t sender;
-	int r = peer_decode(buf, len, &sender, &m, d->entries,
-			    d->conf.nvips + 1);
+	const uint8_t *p = buf;
+	size_t off = 0;
 
-	if (r == 0 && sender != nodeid)
-		r = -EBADMSG;
-	if (r < 0) {
-		d->bad_peer++;
-		log_errno(r, "dropping a peer record of %zu bytes from node "
-			     "%u (%lu dropped so far)", len, nodeid,
-			  d->bad_peer);
-		return;
+	while (off < len) {
+		struct core_msg m;
+		uint32_t sender;
+		int n = peer_next(p + off, len - off), r;
+
+		if (n < 0) {
+			/* No trustworthy length: the rest cannot be split. */
+			d->bad_peer++;
+			log_errno(n, "dropping the last %zu of %zu bytes of a "
+				     "peer message from node %u (%lu dropped "
+				     "so far)", len - off, len, nodeid,
+				  d->bad_peer);
+			return;
+		}
+		r = peer_decode(p + off, (size_t)n, &sender, &m, d->entries,
+				d->conf.nvips + 1);
+		if (r == 0 && sender != nodeid)
+			r = -EBADMSG;
+		off += (size_t)n;
+		if (r < 0) {
+			d->bad_peer++;
+			log_errno(r, "dropping a peer record of %d bytes from "
+				     "node %u (%lu dropped so far)", n, nodeid,
+				  d->bad_peer);
+			continue;
+		}
+		log_debug("deliver %u from node %u '%s' term %llu sent %llu "
+			  "at %llu us", m.type, nodeid, m.vip,
+			  (unsigned long long)m.term,
+			  (unsigned long long)m.sent_us, vipd_mono_us());
+		core_deliver(d->core, vipd_now(d), nodeid, &m);
 	}
-	log_debug("deliver %u from node %u '%s' term %llu sent %llu at %llu us",
-		  m.type, nodeid, m.vip, (unsigned long long)m.term,
-		  (unsigned long long)m.sent_us, vipd_mono_us());
-	core_deliver(d->core, vipd_now(d), nodeid, &m);
 }
 
 static void on_quorum(void *ud, int quorate)
@@ -105,6 +124,7 @@ static const struct engine_cb engine_cb = {
 static void engine_drop(struct vipd *d, const char *why)
 {
 	log_warn("lost corosync (%s): dropping every VIP, reconnecting", why);
+	d->bundle_len = 0;
 	d->cpg_src = sd_event_source_disable_unref(d->cpg_src);
 	d->quorum_src = sd_event_source_disable_unref(d->quorum_src);
 	engine_close(d->engine);
@@ -189,6 +209,12 @@ static int on_flush(sd_event_source *s, void *ud)
 	return 0;
 }
 
+static int on_bundle(sd_event_source *s, void *ud)
+{
+	vipd_bundle_flush(ud);
+	return 0;
+}
+
 static int on_link(sd_event_source *s, int fd, uint32_t revents, void *ud)
 {
 	struct vipd *d = ud;
@@ -208,6 +234,7 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si,
 		   si->ssi_signo);
 	d->stopping = 1;
 	core_shutdown(d->core, vipd_now(d));
+	vipd_bundle_flush(d);
 	if (d->engine)
 		engine_flush(d->engine);
 	engine_close(d->engine);
@@ -261,6 +288,15 @@ int vipd_loop_setup(struct vipd *d)
 		r = sd_event_add_defer(d->ev, &d->flush_src, on_flush, d);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(d->flush_src, SD_EVENT_OFF);
+	/* Lowest priority: everything pending in this pass adds to the
+	 * bundle before it leaves. */
+	if (r >= 0)
+		r = sd_event_add_defer(d->ev, &d->bundle_src, on_bundle, d);
+	if (r >= 0)
+		r = sd_event_source_set_priority(d->bundle_src,
+						 SD_EVENT_PRIORITY_IDLE);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(d->bundle_src, SD_EVENT_OFF);
 	if (r >= 0 && d->lw)
 		r = sd_event_add_io(d->ev, &d->link_src, d->link_fd,
 				    EPOLLIN, on_link, d);

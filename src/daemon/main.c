@@ -130,7 +130,9 @@ static void setup(struct vipd *d)
 	d->sendbuf_len = PEER_HDR_SIZE + 64 + 4 +
 			 (size_t)(d->conf.nvips + 1) * PEER_ENTRY_MAX_SIZE;
 	d->sendbuf = malloc(d->sendbuf_len);
-	if (!d->ifindex || !d->held || !d->entries || !d->sendbuf)
+	d->bundle = malloc(PEER_BUNDLE_MAX);
+	if (!d->ifindex || !d->held || !d->entries || !d->sendbuf ||
+	    !d->bundle)
 		fatal("out of memory");
 	r = core_new(&d->conf, d->self_id, &vipd_core_ops, d, &d->core);
 	if (r < 0)
@@ -144,6 +146,9 @@ static void setup(struct vipd *d)
 	if (r < 0)
 		fatal("control socket '%s': %s", d->conf.socket,
 		      strerror(-r));
+	/* A failover of every VIP is a few events each (lost, moved, live):
+	 * let a watcher take all of them without an overflow. */
+	ctl_server_set_event_queue(d->ctl, (size_t)d->conf.nvips * 1024);
 	r = vipd_loop_setup(d);
 	if (r < 0)
 		fatal("setting up the event loop: %s", strerror(-r));
@@ -161,6 +166,7 @@ static void teardown(struct vipd *d)
 	sd_event_source_disable_unref(d->retry_src);
 	sd_event_source_disable_unref(d->refresh_src);
 	sd_event_source_disable_unref(d->flush_src);
+	sd_event_source_disable_unref(d->bundle_src);
 	sd_event_source_disable_unref(d->link_src);
 	sd_event_source_disable_unref(d->cpg_src);
 	sd_event_source_disable_unref(d->quorum_src);
@@ -171,6 +177,7 @@ static void teardown(struct vipd *d)
 	free(d->held);
 	free(d->entries);
 	free(d->sendbuf);
+	free(d->bundle);
 	conf_free(&d->conf);
 }
 

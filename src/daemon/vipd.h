@@ -34,7 +34,7 @@ struct vipd {
 	struct core *core;                /* owned */
 	struct engine *engine;            /* owned, NULL while disconnected */
 	sd_event_source *cpg_src, *quorum_src, *tick_src, *retry_src;
-	sd_event_source *refresh_src, *link_src, *flush_src;
+	sd_event_source *refresh_src, *link_src, *flush_src, *bundle_src;
 	struct nl *nl;                    /* owned */
 	struct lease *lease;              /* owned */
 	struct link_watch *lw;            /* owned */
@@ -44,6 +44,8 @@ struct vipd {
 	uint8_t *held;                    /* owned, per VIP: in held sets */
 	uint8_t *sendbuf;                 /* owned */
 	size_t sendbuf_len;
+	uint8_t *bundle;                  /* owned, PEER_BUNDLE_MAX bytes */
+	size_t bundle_len;                /* records waiting in bundle */
 	struct core_state_entry *entries; /* owned, decode buffer */
 	uint64_t reqid;
 	struct vipd_req reqs[VIPD_MAX_REQ];
@@ -66,6 +68,7 @@ extern const struct core_ops vipd_core_ops;
 void vipd_reconcile_start(struct vipd *d);
 void vipd_link_event(int ifindex, const char *ifname, _Bool up, void *ud);
 int vipd_refresh_addrs(struct vipd *d);
+int vipd_bundle_flush(struct vipd *d);
 
 /* cmd.c */
 void vipd_request(void *ud, uint64_t conn, const struct ucred *cred,

@@ -23,6 +23,9 @@
  * STATE only: count (32 bits), then per entry:
  *   namelen (8) name, term (64), holder (32), prev (32), waiter (32),
  *   live (8)
+ *
+ * A CPG message carries one or more records back to back (a bundle);
+ * peer_next() splits it by the length fields.
  */
 #include <errno.h>
 #include <string.h>
@@ -167,6 +170,18 @@ static int decode_state(const uint8_t *buf, size_t len, size_t off,
 	m->nentries = (unsigned)count;
 	m->entries = entries;
 	return 0;
+}
+
+int peer_next(const uint8_t *buf, size_t len)
+{
+	size_t off = 2, n;
+
+	if (len < 4)
+		return -EBADMSG;
+	n = (size_t)get(buf, &off, 2);
+	if (n < PEER_HDR_SIZE + 1 || n > len)
+		return -EBADMSG;
+	return (int)n;
 }
 
 int peer_decode(const uint8_t *buf, size_t len, uint32_t *ret_sender,

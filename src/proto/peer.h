@@ -14,6 +14,11 @@
 #define PEER_VERSION 1
 #define PEER_HDR_SIZE 48
 #define PEER_ENTRY_MAX_SIZE (1 + CONF_NAME_MAX + 21)
+/* A CPG message is a bundle: one or more records back to back, each
+ * with its own length.  A sender packs what it has to say in one event
+ * loop pass into one message of at most this many bytes (a record that
+ * alone is larger travels alone). */
+#define PEER_BUNDLE_MAX 16384
 
 /* Bytes needed to encode m. */
 size_t peer_size(const struct core_msg *m);
@@ -21,6 +26,10 @@ size_t peer_size(const struct core_msg *m);
  * buf is too small, -EINVAL for a name that is empty or too long. */
 int peer_encode(const struct core_msg *m, uint32_t sender, uint8_t *buf,
 		size_t len);
+/* Length of the first record of the bundle buf (len > 0 bytes left):
+ * the record's own length field, or -EBADMSG if that is shorter than a
+ * header or runs past len.  peer_decode() checks the rest. */
+int peer_next(const uint8_t *buf, size_t len);
 /* Decode buf.  STATE entries go to entries (room for max); ret->entries
  * points there.  Returns 0, -EPROTO for an unknown version or type,
  * -EBADMSG for a malformed record (lengths, names, counts), -E2BIG if

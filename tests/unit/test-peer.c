@@ -126,6 +126,54 @@ static void state_limits(void **state)
 	strcpy(ents[1].vip, "web-1");
 }
 
+/* Records back to back split at their length fields, in order; a
+ * length that is too short or runs past the bundle stops the split. */
+static void bundles_split_in_order(void **state)
+{
+	static const enum core_msg_type types[] = {
+		CORE_MSG_CLAIM, CORE_MSG_STATE, CORE_MSG_LIVE, CORE_MSG_RENEW,
+	};
+	uint8_t buf[1024];
+	size_t len = 0, off = 0;
+	unsigned k = 0;
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct core_msg m = sample(types[i]);
+		int n = peer_encode(&m, 5, buf + len, sizeof(buf) - len);
+
+		assert_true(n > 0);
+		len += (size_t)n;
+	}
+	while (off < len) {
+		struct core_state_entry e[3];
+		struct core_msg out;
+		uint32_t sender;
+		int n = peer_next(buf + off, len - off);
+
+		assert_true(n > 0);
+		assert_int_equal(peer_decode(buf + off, (size_t)n, &sender, &out,
+					     e, 3), 0);
+		assert_int_equal(out.type, types[k]);
+		assert_int_equal(sender, 5);
+		off += (size_t)n;
+		k++;
+	}
+	assert_int_equal(k, 4);
+	assert_int_equal(off, len);
+
+	/* Too few bytes for a length, a length under a header, a length
+	 * past the end. */
+	assert_int_equal(peer_next(buf, 3), -EBADMSG);
+	buf[2] = 0;
+	buf[3] = PEER_HDR_SIZE;
+	assert_int_equal(peer_next(buf, len), -EBADMSG);
+	buf[3] = PEER_HDR_SIZE + 1;
+	assert_int_equal(peer_next(buf, len), PEER_HDR_SIZE + 1);
+	assert_int_equal(peer_next(buf, PEER_HDR_SIZE), -EBADMSG);
+	buf[2] = 0xff;
+	assert_int_equal(peer_next(buf, len), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +181,7 @@ int main(void)
 		cmocka_unit_test(every_truncation_is_refused),
 		cmocka_unit_test(bad_headers_are_refused),
 		cmocka_unit_test(state_limits),
+		cmocka_unit_test(bundles_split_in_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
