@@ -58,6 +58,7 @@ struct ctl_server {
 	void *ud;
 	struct ctl_conn_list conns;
 	unsigned nconns;
+	size_t event_max;	     /* bytes of events queued per watcher */
 	uint64_t next_id;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
@@ -462,6 +463,7 @@ int ctl_server_new(sd_event *e, const char *path, mode_t mode,
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	s->fn = fn;
 	s->ud = ud;
+	s->event_max = CTL_OUTQ_MAX;
 	s->fd = listen_on(path, mode ? mode : 0666);
 	if (s->fd < 0) {
 		r = s->fd;
@@ -527,6 +529,12 @@ int ctl_watch(struct ctl_server *s, uint64_t conn_id)
 	return 0;
 }
 
+void ctl_server_set_event_queue(struct ctl_server *s, size_t bytes)
+{
+	if (s)
+		s->event_max = bytes > CTL_OUTQ_MAX ? bytes : CTL_OUTQ_MAX;
+}
+
 static void conn_overflow(struct ctl_conn *c)
 {
 	char line[256];
@@ -538,11 +546,12 @@ static void conn_overflow(struct ctl_conn *c)
 		     "{\"event\":\"overflow\",\"vip\":null,\"node\":null,"
 		     "\"prev\":null,\"term\":0,\"why\":\"client too slow: %u "
 		     "bytes queued\",\"time\":%llu}",
-		     (unsigned)CTL_OUTQ_MAX,
+		     (unsigned)c->srv->event_max,
 		     (unsigned long long)ts.tv_sec * 1000 +
 			     (unsigned long long)ts.tv_nsec / 1000000);
 	if (n > 0 && (size_t)n < sizeof(line))
-		(void)conn_queue(c, line, (size_t)n, CTL_OUTQ_HARD);
+		(void)conn_queue(c, line, (size_t)n,
+				 c->srv->event_max + CTL_OUTQ_HARD);
 	conn_linger(c, CTL_LINGER_USEC);
 }
 
@@ -558,7 +567,7 @@ void ctl_broadcast(struct ctl_server *s, const char *json_line)
 		next = TAILQ_NEXT(c, entry);
 		if (!c->watcher || c->closing)
 			continue;
-		if (conn_queue(c, json_line, n, CTL_OUTQ_MAX) < 0)
+		if (conn_queue(c, json_line, n, s->event_max) < 0)
 			conn_overflow(c);
 		else
 			(void)conn_update_events(c);

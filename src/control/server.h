@@ -69,9 +69,16 @@ int ctl_send(struct ctl_server *s, uint64_t conn_id, const char *json_line);
 int ctl_watch(struct ctl_server *s, uint64_t conn_id);
 
 /*
+ * Sets how many bytes of events may wait for one watcher (default
+ * CTL_OUTQ_MAX, never less).  A daemon with many VIPs raises it so that a
+ * watcher keeps up with a failover of all of them at once.
+ */
+void ctl_server_set_event_queue(struct ctl_server *s, size_t bytes);
+
+/*
  * Queues json_line plus '\n' to every watcher. A watcher whose queue would
- * pass CTL_OUTQ_MAX gets a final {"event":"overflow",...} line instead and
- * is closed after at most CTL_LINGER_USEC.
+ * pass the event queue size gets a final {"event":"overflow",...} line
+ * instead and is closed after at most CTL_LINGER_USEC.
  */
 void ctl_broadcast(struct ctl_server *s, const char *json_line);
 

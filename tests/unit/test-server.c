@@ -367,6 +367,32 @@ static void slow_watcher_overflows_and_is_closed(void **state)
 	client_free(fast);
 }
 
+/* A burst far past the default queue (a failover of many VIPs, all in one
+ * pass of the loop) reaches a watcher whole once the queue is raised. */
+static void raised_event_queue_takes_a_burst(void **state)
+{
+	struct fx *fx = *state;
+	struct client *w = client_new(fx);
+	char ev[256], *line;
+	unsigned i, got = 0;
+
+	ctl_server_set_event_queue(fx->s, 1024 * 1024);
+	client_write(w, "watch\n", 6);
+	run_for(fx, 10);
+	memset(ev, 'e', sizeof(ev));
+	memcpy(ev, "{\"event\":\"x\",\"why\":\"", 20);
+	memcpy(ev + sizeof(ev) - 3, "\"}", 3);
+	for (i = 0; i < 2000; i++) /* 512 KiB, 8 times the default */
+		ctl_broadcast(fx->s, ev);
+	while (got < 2000 && (line = client_line(fx, w)) != NULL) {
+		assert_null(strstr(line, "overflow"));
+		got++;
+	}
+	assert_int_equal(got, 2000);
+	assert_int_equal(ctl_server_clients(fx->s), 1);
+	client_free(w);
+}
+
 static void client_beyond_the_limit_is_told_busy(void **state)
 {
 	struct fx *fx = *state;
@@ -466,6 +492,7 @@ int main(void)
 		T(half_closed_client_still_gets_its_replies),
 		T(broadcast_reaches_watchers_only),
 		T(slow_watcher_overflows_and_is_closed),
+		T(raised_event_queue_takes_a_burst),
 		T(client_beyond_the_limit_is_told_busy),
 		T(out_of_fds_pauses_accept_then_resumes),
 		T(live_socket_is_not_replaced_but_stale_one_is),
