@@ -15,6 +15,10 @@
 #define CORE_MAX_PENDING 256  /* local requests awaiting an answer */
 #define CORE_MAX_DEFERRED 512 /* messages held back during a table sync */
 #define CORE_PROCDOWN_GRACE_US 20000 /* PROCDOWN fence, see vip_lost() */
+/* Addresses added per pass of the caller's loop: a failover of a thousand
+ * VIPs must not stall renewals for longer than a lease (the node would be
+ * expired as hung); the rest follow at the next core_tick(). */
+#define CORE_UP_BATCH 32
 
 /* Deliberate bugs for the simulator's mutation tests (tests/sim): a
  * build with -DCORE_MUTATION=N breaks rule N, and the simulator must
@@ -111,6 +115,8 @@ struct core {
 	uint64_t next_renew;
 	uint64_t own_last_sent;   /* sent_us of our last delivered RENEW */
 	uint64_t own_lease_until; /* our kernel lease, as last set */
+	unsigned ups;             /* vip_up() calls since core_tick() began */
+	int ups_deferred;         /* one was put off by CORE_UP_BATCH */
 
 	struct core_pending pend[CORE_MAX_PENDING];
 	struct core_state_entry *state_buf; /* owned, for STATE */
@@ -140,6 +146,8 @@ void vip_reconcile_all(struct core *c, uint64_t now);
 int vip_eligible(const struct core *c, unsigned vip, uint32_t node);
 int vip_usable(const struct core *c, uint32_t node);
 int vip_may_change(const struct core *c);
+uint32_t vip_successor(const struct core *c, unsigned vip, uint32_t gone);
+int vip_held_by(const struct core *c, uint32_t node);
 int vip_term_stale(const struct core *c, unsigned vip, uint64_t t,
 		   uint32_t from);
 

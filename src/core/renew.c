@@ -7,6 +7,10 @@
  * only if the ring visibly carried newer traffic, it asks the group to
  * expire the node (EXPIRE), which the group accepts only if no renewal
  * of that node came in between.
+ *
+ * Every renewal keeps corosync's token going round every node, so a node
+ * renews only while it needs a lease (renew_needed()); a quiet node's
+ * gate is simply closed, which is always safe.
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,8 +61,9 @@ static void expire_apply(struct core *c, uint64_t now,
 	if (i < 0)
 		return;
 	n = &c->nodes[i];
+	/* A node that holds nothing may well be quiet: nothing to take. */
 	if (!n->member || n->lapsed || n->gone || n->renew_seq != m->seq ||
-	    !c->quorate)
+	    !c->quorate || !vip_held_by(c, n->id))
 		return;
 	n->lapsed = 1;
 	vip_node_lost(c, now, n->id, CORE_LEAVE_NODEDOWN, 0);
@@ -147,7 +152,8 @@ static uint64_t tick_expire(struct core *c, uint64_t now, uint64_t next)
 		struct core_node *n = &c->nodes[i];
 		struct core_msg m = { .type = CORE_MSG_EXPIRE };
 
-		if (!n->member || n->lapsed || n->gone || n->id == c->self)
+		if (!n->member || n->lapsed || n->gone || n->id == c->self ||
+		    !vip_held_by(c, n->id))
 			continue;
 		if (!expire_due(c, n, now)) {
 			if (n->lease_until > now && n->lease_until < next)
@@ -162,15 +168,70 @@ static uint64_t tick_expire(struct core *c, uint64_t now, uint64_t next)
 	return next;
 }
 
+/* A node needs its lease while it holds a VIP or must still confirm one's
+ * removal, was expired, may be given one at once (a request of its own
+ * in flight, a
+ * waiting claim, the next node of a prefer list), or must be able to
+ * accuse a holder whose renewal is late (expire_due() wants a renewal of
+ * ours sent after the holder's went missing).  *wake: when a holder's
+ * renewal is next due to be late. */
+static int renew_needed(const struct core *c, uint64_t now, uint64_t *wake)
+{
+	uint32_t held = 0;
+
+	*wake = UINT64_MAX;
+	/* An expired node renews to be usable again. */
+	if (c->nodes[c->self_idx].lapsed)
+		return 1;
+	for (unsigned i = 0; i < CORE_MAX_PENDING; i++)
+		if (c->pend[i].reqid)
+			return 1;
+	for (unsigned k = 0; k < c->conf->nvips; k++) {
+		const struct core_vip *v = &c->vips[k];
+		int h = node_index(c, v->holder), p = node_index(c, v->prev);
+
+		if (v->holder == c->self || v->prev == c->self ||
+		    v->waiter == c->self ||
+		    (v->holder && vip_successor(c, k, v->holder) == c->self))
+			return 1;
+		held |= (h >= 0 ? 1u << h : 0) | (p >= 0 ? 1u << p : 0);
+	}
+	for (unsigned i = 0; i < c->conf->nnodes; i++) {
+		const struct core_node *n = &c->nodes[i];
+		/* delivered at lease_until - lease - margin; late at half a
+		 * lease, which leaves a renewal of ours time to come back
+		 * before expire_due() */
+		uint64_t late = n->lease_until > c->lease_us / 2 + c->margin_us
+					? n->lease_until - c->lease_us / 2 -
+						  c->margin_us
+					: 0;
+
+		if (!((held >> i) & 1u) || !n->member || n->lapsed ||
+		    n->gone || n->id == c->self)
+			continue;
+		if (now >= late)
+			return 1;
+		if (late < *wake)
+			*wake = late;
+	}
+	return 0;
+}
+
 uint64_t core_tick(struct core *c, uint64_t now)
 {
-	uint64_t next = UINT64_MAX;
+	uint64_t next = UINT64_MAX, wake;
 
 	if (!c->joined || !c->in_view)
 		return next; /* nothing to time before the first view */
-	if (now >= c->next_renew)
-		renew_send(c, now);
-	next = c->next_renew;
+	c->ups = 0;
+	c->ups_deferred = 0;
+	if (renew_needed(c, now, &wake)) {
+		if (now >= c->next_renew)
+			renew_send(c, now);
+		next = c->next_renew;
+	} else {
+		next = wake;
+	}
 	if (!c->synced || !c->quorate)
 		return next;
 	next = tick_expire(c, now, next);
@@ -186,6 +247,9 @@ uint64_t core_tick(struct core *c, uint64_t now)
 		}
 		vip_reconcile(c, now, k);
 	}
+	/* More addresses to add: come back after the loop's other work. */
+	if (c->ups_deferred && next > now + 1000)
+		next = now + 1000;
 	return next;
 }
 

@@ -65,6 +65,15 @@ int vip_usable(const struct core *c, uint32_t node)
 	       !c->nodes[i].gone;
 }
 
+/* Does node hold, or still have to confirm the removal of, any VIP? */
+int vip_held_by(const struct core *c, uint32_t node)
+{
+	for (unsigned k = 0; k < c->conf->nvips; k++)
+		if (c->vips[k].holder == node || c->vips[k].prev == node)
+			return 1;
+	return 0;
+}
+
 /* Change the holder of vip to node (0: none) at term. */
 static void vip_assign(struct core *c, uint64_t now, unsigned vip,
 		       uint32_t node, uint64_t term, const char *why)
@@ -84,6 +93,13 @@ static void vip_assign(struct core *c, uint64_t now, unsigned vip,
 	v->holder = node;
 	v->term = term;
 	v->since = now;
+	/* A node that held nothing may have been quiet (renew.c): count
+	 * from now before accusing it of silence.  Later is always safe. */
+	if (node_index(c, node) >= 0 &&
+	    c->nodes[node_index(c, node)].lease_until <
+		    now + c->lease_us + c->margin_us)
+		c->nodes[node_index(c, node)].lease_until =
+			now + c->lease_us + c->margin_us;
 	v->failed = 0;
 	if (v->waiter == node)
 		v->waiter = 0;
@@ -97,8 +113,7 @@ static void vip_assign(struct core *c, uint64_t now, unsigned vip,
 
 /* The next holder when the current one goes: a waiting claim first, then
  * the prefer list of the VIP's policy, else none. */
-static uint32_t vip_successor(const struct core *c, unsigned vip,
-			      uint32_t gone)
+uint32_t vip_successor(const struct core *c, unsigned vip, uint32_t gone)
 {
 	const struct conf_vip *cv = &c->conf->vips[vip];
 	const struct core_vip *v = &c->vips[vip];
@@ -131,7 +146,11 @@ void vip_lost(struct core *c, uint64_t now, unsigned vip, uint32_t node,
 	if (v->holder != node && v->prev != node)
 		return;
 	if (!confirmed && i >= 0 && !MUTANT(4)) {
-		fence = c->nodes[i].lease_until;
+		/* A node delivers its own renewal as soon as it is ordered;
+		 * cut off right after sending it, it may have set its gate
+		 * from a renewal nobody else ever delivered: one renewal
+		 * period more than our last delivery shows. */
+		fence = c->nodes[i].lease_until + c->lease_us / 3;
 		if (why == CORE_LEAVE_PROCDOWN &&
 		    now + CORE_PROCDOWN_GRACE_US < fence)
 			fence = now + CORE_PROCDOWN_GRACE_US;
@@ -423,6 +442,11 @@ void vip_reconcile(struct core *c, uint64_t now, unsigned vip)
 	if ((v->prev && !MUTANT(1)) || now < v->fence ||
 	    now >= c->own_lease_until)
 		return;
+	if (c->ups >= CORE_UP_BATCH) {
+		c->ups_deferred = 1;
+		return;
+	}
+	c->ups++;
 	vip_up_local(c, now, vip);
 	vip_live_send(c, vip);
 }

@@ -8,11 +8,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "../harness/group.h"
+#include "core/internal.h" /* CORE_UP_BATCH */
 
 static struct group G;
 
@@ -316,6 +318,46 @@ static void holder_keeps_its_address_while_a_node_joins(void **state)
 	g_done(&G);
 }
 
+/* A failover of many VIPs adds their addresses CORE_UP_BATCH at a time,
+ * one batch per pass of the loop, so that renewals keep flowing; all of
+ * them end up live on the successor. */
+static void failover_of_many_vips_comes_in_batches(void **state)
+{
+	unsigned before = 0, most = 0, steps = 0;
+	char name[8];
+
+	g_init(&G, 3, G_MAX_VIPS, CONF_POLICY_PREFER);
+	for (unsigned i = 0; i < 3; i++)
+		g_start(&G, i);
+	run_checked(&G, 300000);
+	for (unsigned k = 0; k < G_MAX_VIPS; k++) {
+		snprintf(name, sizeof(name), "v%u", k);
+		assert_int_equal(g_claim(&G, 0, name, 0, 0), 0);
+	}
+	run_checked(&G, 100000);
+	for (unsigned k = 0; k < G_MAX_VIPS; k++)
+		assert_true(G.nodes[0].up[k]);
+	g_kill(&G, 0);
+	while (before < G_MAX_VIPS && steps++ < 1000) {
+		unsigned now_up = 0;
+
+		g_advance(&G);
+		for (unsigned k = 0; k < G_MAX_VIPS; k++) {
+			now_up += (unsigned)G.nodes[1].up[k];
+			assert_true(g_answering(&G, k) <= 1);
+		}
+		if (now_up - before > most)
+			most = now_up - before;
+		before = now_up;
+	}
+	assert_int_equal(before, G_MAX_VIPS);
+	assert_true(most <= CORE_UP_BATCH);
+	run_checked(&G, 50000);
+	for (unsigned k = 0; k < G_MAX_VIPS; k++)
+		assert_holder_everywhere(k, 2, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +381,7 @@ int main(void)
 		cmocka_unit_test(
 			election_term_equal_to_unassigned_term_is_accepted),
 		cmocka_unit_test(holder_keeps_its_address_while_a_node_joins),
+		cmocka_unit_test(failover_of_many_vips_comes_in_batches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
