@@ -12,7 +12,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-REPS=5 IDLE_S=60 TOOLS="vipd keepalived ucarp" SCENARIOS="move kill term hung link back"
+REPS=5 IDLE_S=60 TOKEN=300 TOOLS="vipd keepalived ucarp" SCENARIOS="move kill term hung link back"
 DO_SCALE=1 DO_IDLE=1 DO_RUN=1
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -23,6 +23,7 @@ while [ $# -gt 0 ]; do
 	--no-scale) DO_SCALE=0 ;;
 	--no-idle) DO_IDLE=0 ;;
 	--idle) IDLE_S=$2; shift ;;
+	--token) TOKEN=$2; shift ;;  # corosync token timeout (ms) for vipd's bed
 	--report) DO_RUN=0 ;;  # rebuild table, CSV and plot from bench/out/raw.csv + resources.csv
 	-h|--help) sed -n 2,10p "$0"; exit 0 ;;
 	*) echo "compare.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -34,7 +35,7 @@ done
 OUTDIR=$here/out
 mkdir -p "$OUTDIR"
 export RAW=$OUTDIR/raw.csv RES=$OUTDIR/resources.csv REPS IDLE_S SCENARIOS OUTDIR
-export TOKEN=300
+export TOKEN
 [ "$DO_RUN" = 0 ] || { : >"$RAW"; : >"$RES"; }
 t_start=$(date +%s)
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }

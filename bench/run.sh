@@ -311,6 +311,22 @@ scenario_back() {
 	log "back #$rep: outage ${o} ms dup $d switches $s ($(jq -c '[.switches[]|"\(.from)->\(.to)"]' "$f")) $note"
 }
 
+# "peer": a node that holds nothing loses its link (n3); the VIP should stay on n1 untouched.
+# The ring stalls while corosync drops n3: does the holder keep answering?
+scenario_peer() {
+	local rep=$1 f o d s note=ok
+	bed_probe_start "p-peer-$rep" --target "$VIP" --port "$PORT" --duration-ms 0
+	sleep 0.3
+	bed_link_down n3
+	if [ "$TOOL" = vipd ]; then bed_wait_members 20 2 n1 n2 || note="$note;no-view"; fi
+	sleep 1
+	f=$(bed_probe_stop "p-peer-$rep")
+	o=$(jq -r '.outage_ms' "$f"); d=$(jq -r '.dup' "$f"); s=$(jq -r '.switches|length' "$f")
+	only_on n1 || note="$note;moved-off-n1"
+	echo "$TOOL,peer,$rep,$o,$d,$s,$note" >>"$RAW"
+	log "peer #$rep: outage ${o} ms dup $d switches $s ($(jq -c '[.switches[]|"\(.from)->\(.to)"]' "$f")) $note"
+}
+
 run_failover() {
 	TOOL=$1
 	bed_init 3
@@ -328,6 +344,7 @@ run_failover() {
 			hung) measure hung "$rep" trig_hung after_hung ;;
 			link) measure link "$rep" trig_link ;;
 			back) scenario_back "$rep" ;;
+			peer) scenario_peer "$rep" ;;
 			esac
 			# let a killed/stopped daemon finish before restore restarts it
 			case $sc in kill|term) t wait_dead n1 || true ;; esac
