@@ -46,6 +46,7 @@ enum core_leave {
 	CORE_LEAVE_LEAVE = 0, /* left the group cleanly */
 	CORE_LEAVE_PROCDOWN,  /* its vipd died; its kernel lease died too */
 	CORE_LEAVE_NODEDOWN,  /* the node vanished from the membership */
+	CORE_LEAVE_EXPIRED,   /* core-internal: its renewals stopped (EXPIRE) */
 };
 
 enum core_event_type {

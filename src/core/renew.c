@@ -66,7 +66,7 @@ static void expire_apply(struct core *c, uint64_t now,
 	    !c->quorate || !vip_held_by(c, n->id))
 		return;
 	n->lapsed = 1;
-	vip_node_lost(c, now, n->id, CORE_LEAVE_NODEDOWN, 0);
+	vip_node_lost(c, now, n->id, CORE_LEAVE_EXPIRED, 0);
 }
 
 /* Agreed messages once the table is learnt. */

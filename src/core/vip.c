@@ -147,10 +147,14 @@ void vip_lost(struct core *c, uint64_t now, unsigned vip, uint32_t node,
 		return;
 	if (!confirmed && i >= 0 && !MUTANT(4)) {
 		/* A node delivers its own renewal as soon as it is ordered;
-		 * cut off right after sending it, it may have set its gate
-		 * from a renewal nobody else ever delivered: one renewal
-		 * period more than our last delivery shows. */
-		fence = c->nodes[i].lease_until + c->lease_us / 3;
+		 * cut off from the group right after sending it, it may have
+		 * set its gate from a renewal nobody here ever delivered: one
+		 * renewal period more than our last delivery shows.  Not for
+		 * an EXPIRE: in one view a later renewal of the node is
+		 * delivered here too, and voids the EXPIRE if it came first. */
+		fence = c->nodes[i].lease_until;
+		if (why != CORE_LEAVE_EXPIRED)
+			fence += c->lease_us / 3;
 		if (why == CORE_LEAVE_PROCDOWN &&
 		    now + CORE_PROCDOWN_GRACE_US < fence)
 			fence = now + CORE_PROCDOWN_GRACE_US;
