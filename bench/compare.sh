@@ -3,8 +3,8 @@
 # same client probe (tests/net/bed). Run as root from the source tree:
 #
 #   sudo bench/compare.sh [--quick] [-n REPS] [--tools "vipd keepalived ucarp"]
-#                         [--scenarios "move kill term hung link back"] [--no-scale] [--no-idle]
-#                         [--idle SECONDS] [--report]
+#                         [--scenarios "move kill term hung link back peer"] [--no-scale] [--no-idle]
+#                         [--idle SECONDS] [--token MS] [--report]
 #
 # Prints a table, writes bench/out/results.csv, bench/out/raw.csv and bench/out/outage.png.
 # See bench/README.md for what each scenario does and how each tool is triggered.
@@ -12,7 +12,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-REPS=5 IDLE_S=60 TOKEN=300 TOOLS="vipd keepalived ucarp" SCENARIOS="move kill term hung link back"
+REPS=5 IDLE_S=60 TOKEN=100 TOOLS="vipd keepalived ucarp" SCENARIOS="move kill term hung link back peer"
 DO_SCALE=1 DO_IDLE=1 DO_RUN=1
 while [ $# -gt 0 ]; do
 	case $1 in

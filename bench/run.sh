@@ -18,7 +18,7 @@ export BED_BUILD_ROOT=${BED_BUILD_ROOT:-$top/build-bench}
 
 : "${RAW:?}" "${RES:?}"
 REPS=${REPS:-5}
-SCENARIOS=${SCENARIOS:-move kill term hung link back}
+SCENARIOS=${SCENARIOS:-move kill term hung link back peer}
 IDLE_S=${IDLE_S:-60}
 TOKEN=${TOKEN:-300}
 VIPSCALE=$BED_BUILD_ROOT/bench/vip-scale
