@@ -80,6 +80,7 @@ static void vip_assign(struct core *c, uint64_t now, unsigned vip,
 {
 	struct core_vip *v = &c->vips[vip];
 	uint32_t old = v->holder;
+	int i = node_index(c, node);
 
 	if (old != node) {
 		if (!v->prev && old) {
@@ -95,11 +96,9 @@ static void vip_assign(struct core *c, uint64_t now, unsigned vip,
 	v->since = now;
 	/* A node that held nothing may have been quiet (renew.c): count
 	 * from now before accusing it of silence.  Later is always safe. */
-	if (node_index(c, node) >= 0 &&
-	    c->nodes[node_index(c, node)].lease_until <
-		    now + c->lease_us + c->margin_us)
-		c->nodes[node_index(c, node)].lease_until =
-			now + c->lease_us + c->margin_us;
+	if (i >= 0 && c->nodes[i].lease_until < now + c->lease_us +
+							 c->margin_us)
+		c->nodes[i].lease_until = now + c->lease_us + c->margin_us;
 	v->failed = 0;
 	if (v->waiter == node)
 		v->waiter = 0;

@@ -138,17 +138,23 @@ in_s "$CHECK" del "$VS" $V4/24 || fail "addr_del of an absent address"
 ok "delete, delete of an absent address, addr_present"
 
 # --- announcements ---
+# vipd announces several times; under load one packet sent the instant the
+# listener is ready can be missed, so this sends up to three, as vipd does.
+announce() { # garp|na ADDR LISTENER_PID
+	local i
+	for i in 1 2 3; do
+		in_s "$CHECK" "$1" "$VS" "$2" || fail "$1 send for $2"
+		sleep 0.2
+		kill -0 "$3" 2>/dev/null || break
+	done
+}
 mac=$(in_s ip -j link show dev "$VS" | jq -r '.[0].address')
 in_s "$CHECK" add "$VS" $V4/24 60 || fail "addr_add $V4"
 ip netns exec "$C" "$PROBE" garp "$VC" $V4 3000 >"$TMP/garp" &
 gpid=$!
 PIDS="$PIDS $gpid"
 wait_until 3000 has_line "$TMP/garp" ready || fail "ARP listener not ready"
-for i in 1 2 3; do
-	in_s "$CHECK" garp "$VS" $V4 || fail "garp_send"
-	sleep 0.2
-	kill -0 "$gpid" 2>/dev/null || break
-done
+announce garp $V4 "$gpid"
 wait "$gpid" || fail "no gratuitous ARP for $V4 seen by the client"
 has_line "$TMP/garp" "$mac" || fail "GARP not from $mac: $(cat "$TMP/garp")"
 ok "gratuitous ARP from $mac"
@@ -157,13 +163,7 @@ ip netns exec "$C" "$PROBE" na "$VC" $V6 3000 >"$TMP/na" &
 npid=$!
 PIDS="$PIDS $npid"
 wait_until 3000 has_line "$TMP/na" ready || fail "NA listener not ready"
-# vipd announces several times; under load one packet sent the instant the
-# listener is ready can be missed, so this sends up to three, as vipd does.
-for i in 1 2 3; do
-	in_s "$CHECK" na "$VS" $V6 || fail "ndisc_send_na"
-	sleep 0.2
-	kill -0 "$npid" 2>/dev/null || break
-done
+announce na $V6 "$npid"
 wait "$npid" || fail "no unsolicited NA for $V6 seen by the client"
 has_line "$TMP/na" "$mac" || fail "NA not for $mac: $(cat "$TMP/na")"
 ok "unsolicited NA with TLLA $mac"
