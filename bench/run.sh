@@ -271,18 +271,24 @@ restore_move() { only_on n1 || { t move n1; wait_until 3 only_on n1; }; }
 
 # one measured rep: probe, trigger, wait for n2, settle, stop probe; appends a RAW row.
 measure() { # scenario rep trigger-fn [after-fn]
-	local sc=$1 rep=$2 trig=$3 after=${4:-} f note=ok o d s
+	local sc=$1 rep=$2 trig=$3 after=${4:-} note=ok
 	bed_probe_start "p-$sc-$rep" --target "$VIP" --port "$PORT" --duration-ms 0
 	sleep 0.3
 	"$trig" || note=trigger-failed
 	wait_until "$TAKEOVER_S" has_vip n2 || note=no-takeover
 	sleep 0.5
 	[ -z "$after" ] || "$after"
-	f=$(bed_probe_stop "p-$sc-$rep")
+	PROBE_FILE=$(bed_probe_stop "p-$sc-$rep")
+	[ "$(jq -r '.outage_open // false' "$PROBE_FILE")" = true ] && note="$note;open"
+	record "$sc" "$rep" "$note"
+}
+
+# record SCENARIO REP NOTE: one RAW row from the stopped probe's $PROBE_FILE.
+record() {
+	local f=$PROBE_FILE o d s
 	o=$(jq -r '.outage_ms' "$f"); d=$(jq -r '.dup' "$f"); s=$(jq -r '.switches|length' "$f")
-	[ "$(jq -r '.outage_open // false' "$f")" = true ] && note="$note;open"
-	echo "$TOOL,$sc,$rep,$o,$d,$s,$note" >>"$RAW"
-	log "$sc #$rep: outage ${o} ms dup $d switches $s ($(jq -c '[.switches[]|"\(.from)->\(.to)"]' "$f")) $note"
+	echo "$TOOL,$1,$2,$o,$d,$s,$3" >>"$RAW"
+	log "$1 #$2: outage ${o} ms dup $d switches $s ($(jq -c '[.switches[]|"\(.from)->\(.to)"]' "$f")) $3"
 }
 
 trig_move() { t move n2; }
@@ -295,7 +301,7 @@ trig_link() { bed_link_down n1; }
 # "back": the former holder's link comes back after a link-down failover (VIP on n2): does the
 # VIP move again, with what outage?
 scenario_back() {
-	local rep=$1 f o d s note=ok
+	local rep=$1 note=ok
 	bed_link_down n1
 	wait_until "$TAKEOVER_S" has_vip n2 || note=no-takeover
 	sleep 0.5
@@ -304,27 +310,23 @@ scenario_back() {
 	bed_link_up n1
 	if [ "$TOOL" = vipd ]; then bed_wait_members 20 3 n1 n2 n3 || note="$note;no-rejoin"; fi
 	sleep 2
-	f=$(bed_probe_stop "p-back-$rep")
-	o=$(jq -r '.outage_ms' "$f"); d=$(jq -r '.dup' "$f"); s=$(jq -r '.switches|length' "$f")
+	PROBE_FILE=$(bed_probe_stop "p-back-$rep")
 	has_vip n2 || note="$note;moved-off-n2"
-	echo "$TOOL,back,$rep,$o,$d,$s,$note" >>"$RAW"
-	log "back #$rep: outage ${o} ms dup $d switches $s ($(jq -c '[.switches[]|"\(.from)->\(.to)"]' "$f")) $note"
+	record back "$rep" "$note"
 }
 
 # "peer": a node that holds nothing loses its link (n3); the VIP should stay on n1 untouched.
 # The ring stalls while corosync drops n3: does the holder keep answering?
 scenario_peer() {
-	local rep=$1 f o d s note=ok
+	local rep=$1 note=ok
 	bed_probe_start "p-peer-$rep" --target "$VIP" --port "$PORT" --duration-ms 0
 	sleep 0.3
 	bed_link_down n3
 	if [ "$TOOL" = vipd ]; then bed_wait_members 20 2 n1 n2 || note="$note;no-view"; fi
 	sleep 1
-	f=$(bed_probe_stop "p-peer-$rep")
-	o=$(jq -r '.outage_ms' "$f"); d=$(jq -r '.dup' "$f"); s=$(jq -r '.switches|length' "$f")
+	PROBE_FILE=$(bed_probe_stop "p-peer-$rep")
 	only_on n1 || note="$note;moved-off-n1"
-	echo "$TOOL,peer,$rep,$o,$d,$s,$note" >>"$RAW"
-	log "peer #$rep: outage ${o} ms dup $d switches $s ($(jq -c '[.switches[]|"\(.from)->\(.to)"]' "$f")) $note"
+	record peer "$rep" "$note"
 }
 
 run_failover() {

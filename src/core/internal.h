@@ -147,7 +147,7 @@ int vip_eligible(const struct core *c, unsigned vip, uint32_t node);
 int vip_usable(const struct core *c, uint32_t node);
 int vip_may_change(const struct core *c);
 uint32_t vip_successor(const struct core *c, unsigned vip, uint32_t gone);
-int vip_held_by(const struct core *c, uint32_t node);
+uint32_t vip_held_mask(const struct core *c);
 int vip_term_stale(const struct core *c, unsigned vip, uint64_t t,
 		   uint32_t from);
 

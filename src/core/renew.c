@@ -63,7 +63,7 @@ static void expire_apply(struct core *c, uint64_t now,
 	n = &c->nodes[i];
 	/* A node that holds nothing may well be quiet: nothing to take. */
 	if (!n->member || n->lapsed || n->gone || n->renew_seq != m->seq ||
-	    !c->quorate || !vip_held_by(c, n->id))
+	    !c->quorate || !((vip_held_mask(c) >> i) & 1u))
 		return;
 	n->lapsed = 1;
 	vip_node_lost(c, now, n->id, CORE_LEAVE_EXPIRED, 0);
@@ -146,14 +146,15 @@ static int expire_due(const struct core *c, const struct core_node *n,
 	       c->own_last_sent >= last + c->lease_us / 3 + c->margin_us;
 }
 
-static uint64_t tick_expire(struct core *c, uint64_t now, uint64_t next)
+static uint64_t tick_expire(struct core *c, uint64_t now, uint64_t next,
+			    uint32_t held)
 {
 	for (unsigned i = 0; i < c->conf->nnodes; i++) {
 		struct core_node *n = &c->nodes[i];
 		struct core_msg m = { .type = CORE_MSG_EXPIRE };
 
-		if (!n->member || n->lapsed || n->gone || n->id == c->self ||
-		    !vip_held_by(c, n->id))
+		if (!((held >> i) & 1u) || !n->member || n->lapsed ||
+		    n->gone || n->id == c->self)
 			continue;
 		if (!expire_due(c, n, now)) {
 			if (n->lease_until > now && n->lease_until < next)
@@ -169,32 +170,28 @@ static uint64_t tick_expire(struct core *c, uint64_t now, uint64_t next)
 }
 
 /* A node needs its lease while it holds a VIP or must still confirm one's
- * removal, was expired, may be given one at once (a request of its own
- * in flight, a
- * waiting claim, the next node of a prefer list), or must be able to
- * accuse a holder whose renewal is late (expire_due() wants a renewal of
- * ours sent after the holder's went missing).  *wake: when a holder's
- * renewal is next due to be late. */
-static int renew_needed(const struct core *c, uint64_t now, uint64_t *wake)
+ * removal, was expired, may be given one at once (a request of its own in
+ * flight, a waiting claim, the next node of a prefer list), or must be
+ * able to accuse a holder whose renewal is late (expire_due() wants a
+ * renewal of ours sent after the holder's went missing).  held: from
+ * vip_held_mask().  *wake: when a holder's renewal is next due to be
+ * late. */
+static int renew_needed(const struct core *c, uint64_t now, uint32_t held,
+			uint64_t *wake)
 {
-	uint32_t held = 0;
-
 	*wake = UINT64_MAX;
 	/* An expired node renews to be usable again. */
-	if (c->nodes[c->self_idx].lapsed)
+	if (c->nodes[c->self_idx].lapsed || ((held >> c->self_idx) & 1u))
 		return 1;
 	for (unsigned i = 0; i < CORE_MAX_PENDING; i++)
 		if (c->pend[i].reqid)
 			return 1;
 	for (unsigned k = 0; k < c->conf->nvips; k++) {
 		const struct core_vip *v = &c->vips[k];
-		int h = node_index(c, v->holder), p = node_index(c, v->prev);
 
-		if (v->holder == c->self || v->prev == c->self ||
-		    v->waiter == c->self ||
+		if (v->waiter == c->self ||
 		    (v->holder && vip_successor(c, k, v->holder) == c->self))
 			return 1;
-		held |= (h >= 0 ? 1u << h : 0) | (p >= 0 ? 1u << p : 0);
 	}
 	for (unsigned i = 0; i < c->conf->nnodes; i++) {
 		const struct core_node *n = &c->nodes[i];
@@ -220,12 +217,14 @@ static int renew_needed(const struct core *c, uint64_t now, uint64_t *wake)
 uint64_t core_tick(struct core *c, uint64_t now)
 {
 	uint64_t next = UINT64_MAX, wake;
+	uint32_t held;
 
 	if (!c->joined || !c->in_view)
 		return next; /* nothing to time before the first view */
 	c->ups = 0;
 	c->ups_deferred = 0;
-	if (renew_needed(c, now, &wake)) {
+	held = vip_held_mask(c);
+	if (renew_needed(c, now, held, &wake)) {
 		if (now >= c->next_renew)
 			renew_send(c, now);
 		next = c->next_renew;
@@ -234,7 +233,7 @@ uint64_t core_tick(struct core *c, uint64_t now)
 	}
 	if (!c->synced || !c->quorate)
 		return next;
-	next = tick_expire(c, now, next);
+	next = tick_expire(c, now, next, held);
 	for (unsigned k = 0; k < c->conf->nvips; k++) {
 		struct core_vip *v = &c->vips[k];
 

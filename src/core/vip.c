@@ -65,13 +65,18 @@ int vip_usable(const struct core *c, uint32_t node)
 	       !c->nodes[i].gone;
 }
 
-/* Does node hold, or still have to confirm the removal of, any VIP? */
-int vip_held_by(const struct core *c, uint32_t node)
+/* Node indexes that hold, or must still confirm the removal of, a VIP. */
+uint32_t vip_held_mask(const struct core *c)
 {
-	for (unsigned k = 0; k < c->conf->nvips; k++)
-		if (c->vips[k].holder == node || c->vips[k].prev == node)
-			return 1;
-	return 0;
+	uint32_t held = 0;
+
+	for (unsigned k = 0; k < c->conf->nvips; k++) {
+		int h = node_index(c, c->vips[k].holder);
+		int p = node_index(c, c->vips[k].prev);
+
+		held |= (h >= 0 ? 1u << h : 0) | (p >= 0 ? 1u << p : 0);
+	}
+	return held;
 }
 
 /* Change the holder of vip to node (0: none) at term. */
