@@ -18,6 +18,8 @@
 #define CONF_MAX_ADDRS 8     /* addresses of one VIP */
 #define CONF_MAX_ALLOW 16    /* allow entries of one VIP */
 #define CONF_MAX_VIPS 4096   /* VIPs of one cluster */
+#define CONF_LEASE_MIN_MS 50    /* kernel lease bounds */
+#define CONF_LEASE_MAX_MS 60000
 
 enum conf_policy {
 	CONF_POLICY_WAIT = 0, /* holder lost: stay unassigned */
@@ -62,7 +64,8 @@ struct conf {
 	char socket[CONF_PATH_MAX];      /* control socket path */
 	char user[CONF_NAME_MAX];        /* run as this user; "" keeps root */
 	char notify[CONF_PATH_MAX];      /* hook script; "" for none */
-	uint32_t lease_ms;               /* kernel lease length */
+	uint32_t lease_ms;               /* kernel lease; 0: auto (from
+					  * corosync's token + consensus) */
 	uint32_t lease_mark;             /* packet mark bit of the gate */
 	bool two_node;                   /* corosync two_node semantics */
 	struct conf_node nodes[CONF_MAX_NODES];

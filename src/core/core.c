@@ -95,8 +95,9 @@ int core_new(const struct conf *conf, uint32_t self_id,
 		return -EINVAL;
 	}
 	c->self_idx = (unsigned)node_index(c, self_id);
-	c->lease_us = (uint64_t)conf->lease_ms * 1000;
-	c->margin_us = c->lease_us / 20 > 5000 ? c->lease_us / 20 : 5000;
+	c->peer_lease_us = 0;
+	core_set_lease(c, conf->lease_ms ? conf->lease_ms
+					 : CONF_LEASE_MAX_MS);
 	c->vips = calloc(nv, sizeof(*c->vips));
 	c->merge = calloc(nv, sizeof(*c->merge));
 	c->merge_any = calloc(nv, sizeof(*c->merge_any));
@@ -110,6 +111,34 @@ int core_new(const struct conf *conf, uint32_t self_id,
 	}
 	*ret = c;
 	return 0;
+}
+
+void core_set_lease(struct core *c, uint32_t lease_ms)
+{
+	if (c->joined)
+		return;
+	if (lease_ms < CONF_LEASE_MIN_MS)
+		lease_ms = CONF_LEASE_MIN_MS;
+	if (lease_ms > CONF_LEASE_MAX_MS)
+		lease_ms = CONF_LEASE_MAX_MS;
+	c->lease_us = (uint64_t)lease_ms * 1000;
+	c->period_us = c->lease_us / CORE_RENEWALS;
+	core_peer_lease(c, c->lease_us);
+}
+
+void core_peer_lease(struct core *c, uint64_t lease_us)
+{
+	if (lease_us > (uint64_t)CONF_LEASE_MAX_MS * 1000)
+		lease_us = (uint64_t)CONF_LEASE_MAX_MS * 1000;
+	if (lease_us <= c->peer_lease_us)
+		return;
+	c->peer_lease_us = lease_us;
+	c->margin_us = lease_us / 20 > 5000 ? lease_us / 20 : 5000;
+}
+
+uint32_t core_lease_ms(const struct core *c)
+{
+	return (uint32_t)(c->lease_us / 1000);
 }
 
 void core_free(struct core *c)

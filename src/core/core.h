@@ -109,6 +109,13 @@ int core_new(const struct conf *conf, uint32_t self_id,
 	     const struct core_ops *ops, void *ud, struct core **ret);
 /* NULL-safe. */
 void core_free(struct core *c);
+/* This node's lease (clamped to CONF_LEASE_MIN_MS..CONF_LEASE_MAX_MS;
+ * conf->lease_ms 0 starts at the maximum).  Takes effect only before
+ * core_joined() or after core_engine_lost(): the daemon sets it from
+ * corosync's timing each time it connects.  Peers learn it from the
+ * renewals and fence this node by the longest lease any node announced. */
+void core_set_lease(struct core *c, uint32_t lease_ms);
+uint32_t core_lease_ms(const struct core *c);
 
 /* The engine joined the group: start a fresh incarnation.  The core
  * holds nothing until it has learnt the table of the first view. */

@@ -19,6 +19,11 @@
  * VIPs must not stall renewals for longer than a lease (the node would be
  * expired as hung); the rest follow at the next core_tick(). */
 #define CORE_UP_BATCH 32
+/* Renewals per lease.  A holder's gate must outlive a membership change
+ * of the ring (token + consensus), during which nothing is delivered:
+ * lease >= period + stall.  A shorter period lets a lease closer to the
+ * stall do (lost holders are fenced one period past their lease). */
+#define CORE_RENEWALS 8
 
 /* Deliberate bugs for the simulator's mutation tests (tests/sim): a
  * build with -DCORE_MUTATION=N breaks rule N, and the simulator must
@@ -83,7 +88,9 @@ struct core {
 	void *ud;
 	uint32_t self;
 	unsigned self_idx;
-	uint64_t lease_us;        /* conf->lease_ms in µs */
+	uint64_t lease_us;        /* this node's lease (core_set_lease) */
+	uint64_t period_us;       /* this node's renewal period */
+	uint64_t peer_lease_us;   /* longest lease any node announced */
 	uint64_t margin_us;       /* clock-rate and scheduling margin */
 
 	struct core_node nodes[CONF_MAX_NODES];
@@ -123,7 +130,15 @@ struct core {
 };
 
 /* core.c */
+/* A node announced lease_us: fence every peer by the longest seen. */
+void core_peer_lease(struct core *c, uint64_t lease_us);
 int node_index(const struct core *c, uint32_t id);
+/* When a node whose renewal (or equivalent sign) is delivered now has
+ * certainly let its gate close, whatever its own lease setting. */
+static inline uint64_t peer_bound(const struct core *c, uint64_t now)
+{
+	return now + c->peer_lease_us + c->margin_us;
+}
 void core_emit(struct core *c, enum core_event_type t, int vip,
 	       uint32_t node, uint32_t prev, uint64_t term, const char *why);
 void pend_answer(struct core *c, unsigned vip, uint64_t reqid,

@@ -48,6 +48,7 @@ struct core_msg {
 	uint64_t reqid;          /* CLAIM, RELEASE, MOVE, CANCEL */
 	uint64_t seq;            /* RENEW, EXPIRE, STATE: renewal counter */
 	uint64_t sent_us;        /* RENEW: sender's monotonic clock */
+	uint64_t lease_us;       /* RENEW: sender's lease length */
 	uint32_t flags;          /* CORE_MSG_F_* */
 	unsigned nentries;       /* STATE */
 	struct core_state_entry *entries; /* STATE; owned by the caller */

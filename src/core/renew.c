@@ -23,7 +23,8 @@ void renew_send(struct core *c, uint64_t now)
 
 	m.seq = ++c->renew_seq;
 	m.sent_us = now;
-	c->next_renew = now + c->lease_us / 3;
+	m.lease_us = c->lease_us;
+	c->next_renew = now + c->period_us;
 	core_send(c, &m);
 }
 
@@ -35,8 +36,9 @@ void renew_deliver(struct core *c, uint64_t now, uint32_t from,
 
 	if (i < 0)
 		return;
+	core_peer_lease(c, m->lease_us);
 	c->nodes[i].renew_seq = m->seq;
-	c->nodes[i].lease_until = now + c->lease_us + c->margin_us;
+	c->nodes[i].lease_until = peer_bound(c, now);
 	c->nodes[i].lapsed = 0;
 	if (from != c->self)
 		return;
@@ -140,10 +142,11 @@ void core_joined(struct core *c, uint64_t now)
 static int expire_due(const struct core *c, const struct core_node *n,
 		      uint64_t now)
 {
-	uint64_t last = n->lease_until - c->lease_us - c->margin_us;
+	uint64_t last = n->lease_until - c->peer_lease_us - c->margin_us;
 
 	return now >= n->lease_until && n->expire_sent != n->renew_seq + 1 &&
-	       c->own_last_sent >= last + c->lease_us / 3 + c->margin_us;
+	       c->own_last_sent >= last + c->peer_lease_us / CORE_RENEWALS +
+					   c->margin_us;
 }
 
 static uint64_t tick_expire(struct core *c, uint64_t now, uint64_t next,
@@ -198,10 +201,9 @@ static int renew_needed(const struct core *c, uint64_t now, uint32_t held,
 		/* delivered at lease_until - lease - margin; late at half a
 		 * lease, which leaves a renewal of ours time to come back
 		 * before expire_due() */
-		uint64_t late = n->lease_until > c->lease_us / 2 + c->margin_us
-					? n->lease_until - c->lease_us / 2 -
-						  c->margin_us
-					: 0;
+		uint64_t half = c->peer_lease_us / 2 + c->margin_us;
+		uint64_t late = n->lease_until > half ? n->lease_until - half
+						      : 0;
 
 		if (!((held >> i) & 1u) || !n->member || n->lapsed ||
 		    n->gone || n->id == c->self)

@@ -143,7 +143,7 @@ static uint32_t view_members(struct core *c, uint64_t now,
 		*ret_joined = 1;
 		c->nodes[i] = (struct core_node){
 			.id = c->nodes[i].id, .member = 1,
-			.lease_until = now + c->lease_us + c->margin_us,
+			.lease_until = peer_bound(c, now),
 		};
 		core_emit(c, CORE_EV_JOINED, -1, members[k], 0, 0, "joined");
 	}
@@ -261,8 +261,8 @@ static void sync_finish(struct core *c, uint64_t now)
 		 * holder was lost never set one.  Whoever was lost before
 		 * this view renewed last before it began, so one lease from
 		 * now covers every such holder, here and on every member. */
-		if (!v->up && v->fence < now + c->lease_us + c->margin_us)
-			v->fence = now + c->lease_us + c->margin_us;
+		if (!v->up && v->fence < peer_bound(c, now))
+			v->fence = peer_bound(c, now);
 	}
 	c->synced = 1;
 	c->ever_synced = 1;
@@ -274,9 +274,8 @@ static void sync_finish(struct core *c, uint64_t now)
 	for (unsigned i = 0; i < c->conf->nnodes; i++) {
 		struct core_node *n = &c->nodes[i];
 
-		if (!n->member && n->lease_until < now + c->lease_us +
-							c->margin_us)
-			n->lease_until = now + c->lease_us + c->margin_us;
+		if (!n->member && n->lease_until < peer_bound(c, now))
+			n->lease_until = peer_bound(c, now);
 	}
 	sweep_absent(c, now);
 	for (unsigned k = 0; k < c->conf->nvips; k++) {
@@ -298,7 +297,7 @@ void view_state(struct core *c, uint64_t now, uint32_t from,
 	if (i < 0)
 		return;
 	c->nodes[i].renew_seq = m->seq;
-	c->nodes[i].lease_until = now + c->lease_us + c->margin_us;
+	c->nodes[i].lease_until = peer_bound(c, now);
 	/* Alive in agreed order, like a RENEW: every member clears it,
 	 * so a member that joined with fresh node records agrees. */
 	c->nodes[i].lapsed = 0;

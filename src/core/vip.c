@@ -101,9 +101,8 @@ static void vip_assign(struct core *c, uint64_t now, unsigned vip,
 	v->since = now;
 	/* A node that held nothing may have been quiet (renew.c): count
 	 * from now before accusing it of silence.  Later is always safe. */
-	if (i >= 0 && c->nodes[i].lease_until < now + c->lease_us +
-							 c->margin_us)
-		c->nodes[i].lease_until = now + c->lease_us + c->margin_us;
+	if (i >= 0 && c->nodes[i].lease_until < peer_bound(c, now))
+		c->nodes[i].lease_until = peer_bound(c, now);
 	v->failed = 0;
 	if (v->waiter == node)
 		v->waiter = 0;
@@ -158,7 +157,7 @@ void vip_lost(struct core *c, uint64_t now, unsigned vip, uint32_t node,
 		 * delivered here too, and voids the EXPIRE if it came first. */
 		fence = c->nodes[i].lease_until;
 		if (why != CORE_LEAVE_EXPIRED)
-			fence += c->lease_us / 3;
+			fence += c->peer_lease_us / CORE_RENEWALS;
 		if (why == CORE_LEAVE_PROCDOWN &&
 		    now + CORE_PROCDOWN_GRACE_US < fence)
 			fence = now + CORE_PROCDOWN_GRACE_US;

@@ -122,7 +122,9 @@ static struct json_object *node_json(struct vipd *d)
 	json_object_object_add(o, "synced", json_object_new_boolean(
 		core_synced(d->core)));
 	json_object_object_add(o, "lease_ms", json_object_new_int64(
-		d->conf.lease_ms));
+		core_lease_ms(d->core)));
+	json_object_object_add(o, "lease_auto", json_object_new_boolean(
+		!d->conf.lease_ms));
 	json_object_object_add(o, "members", m);
 	json_object_object_add(o, "dropped_peer_records", json_object_new_int64(
 		(int64_t)d->bad_peer));

@@ -271,9 +271,19 @@ static void take_setting(struct conf_parser *p, enum conf_kw kw,
 	case CONF_KW_NOTIFY:
 		take_path(p, t, c->notify);
 		break;
-	case CONF_KW_LEASE:
-		conf_take_duration(p, t, 50, 60000, &c->lease_ms);
+	case CONF_KW_LEASE: {
+		uint32_t ms;
+
+		if (t->type == CONF_TOK_WORD && strcmp(t->text, "auto") == 0)
+			c->lease_ms = 0;
+		else if (conf_parse_duration(t->text, &ms) == -EINVAL)
+			conf_bad_value(p, t,
+				       "auto, or a duration like 400ms or 2s");
+		else
+			conf_take_duration(p, t, CONF_LEASE_MIN_MS,
+					   CONF_LEASE_MAX_MS, &c->lease_ms);
 		break;
+	}
 	case CONF_KW_LEASE_MARK:
 		take_mark(p, t);
 		break;

@@ -14,7 +14,7 @@
 
 #define CONF_DEFAULT_GROUP "vipd"
 #define CONF_DEFAULT_SOCKET "/run/vipd/vipd.sock"
-#define CONF_DEFAULT_LEASE_MS 150
+#define CONF_DEFAULT_LEASE_MS 0 /* auto: from corosync's timing */
 #define CONF_DEFAULT_LEASE_MARK 0x10000000U
 #define CONF_DEFAULT_ANNOUNCE_COUNT 3
 #define CONF_DEFAULT_ANNOUNCE_MS 100

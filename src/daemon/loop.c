@@ -161,6 +161,43 @@ static int on_quorum_fd(sd_event_source *s, int fd, uint32_t revents,
 	return 0;
 }
 
+/* The lease must outlive a membership change of the ring: for about
+ * token + consensus nothing is delivered, then the new ring's first
+ * rotation and one renewal period must still fit.  1.5 times the sum
+ * covered every stall measured on the bench (bench/README.md, 'peer'). */
+static uint32_t auto_lease_ms(uint32_t token, uint32_t consensus)
+{
+	uint64_t ms = ((uint64_t)token + consensus) * 3 / 2;
+
+	ms = (ms + 9) / 10 * 10;
+	if (ms < CONF_LEASE_MIN_MS)
+		ms = CONF_LEASE_MIN_MS;
+	return ms > CONF_LEASE_MAX_MS ? CONF_LEASE_MAX_MS : (uint32_t)ms;
+}
+
+/* Once per connection, before the core joins: corosync's timing may
+ * have changed since the last one. */
+static void set_lease(struct vipd *d)
+{
+	uint32_t token, consensus, want, ms;
+
+	engine_timing(d->engine, &token, &consensus);
+	want = auto_lease_ms(token, consensus);
+	ms = d->conf.lease_ms ? d->conf.lease_ms : want;
+	if (d->conf.lease_ms && ms < want)
+		log_warn("lease %u ms (%s) is shorter than corosync's "
+			 "membership change allows for (token %u ms + "
+			 "consensus %u ms): whenever another node fails or "
+			 "joins, this node's VIPs go dark for a while; set "
+			 "'lease auto' or at least %u ms",
+			 ms, d->conf_path, token, consensus, want);
+	if (ms != core_lease_ms(d->core))
+		log_info("lease %u ms%s (corosync token %u ms, consensus "
+			 "%u ms)", ms, d->conf.lease_ms ? "" : " (auto)",
+			 token, consensus);
+	core_set_lease(d->core, ms);
+}
+
 void vipd_engine_connect(struct vipd *d)
 {
 	int r = engine_open(d->conf.group, &engine_cb, d, &d->engine);
@@ -182,6 +219,7 @@ void vipd_engine_connect(struct vipd *d)
 			EPOLLIN, on_quorum_fd, d);
 	sd_event_source_set_priority(d->cpg_src, SD_EVENT_PRIORITY_NORMAL);
 	log_info("joined group '%s' as node %u", d->conf.group, d->self_id);
+	set_lease(d);
 	core_joined(d->core, vipd_now(d));
 	vipd_schedule(d);
 }

@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 		fatal("could not drop privileges");
 	vipd_engine_connect(&d);
 	log_notice("vipd started as node '%s' (id %u), %u VIPs, lease %u ms",
-		   d.conf.node, d.self_id, d.conf.nvips, d.conf.lease_ms);
+		   d.conf.node, d.self_id, d.conf.nvips, core_lease_ms(d.core));
 	r = sd_event_loop(d.ev);
 	teardown(&d);
 	return r < 0 ? 1 : 0;

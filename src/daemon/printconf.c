@@ -51,7 +51,10 @@ static void print_settings(FILE *f, const struct conf *c)
 		fputc('\n', f);
 	}
 	fputs("lease ", f);
-	print_duration(f, c->lease_ms);
+	if (c->lease_ms)
+		print_duration(f, c->lease_ms);
+	else
+		fputs("auto", f);
 	fprintf(f, "\nlease-mark 0x%08x\n", c->lease_mark);
 	fprintf(f, "two-node %s\n", c->two_node ? "yes" : "no");
 }

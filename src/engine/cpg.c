@@ -138,7 +138,9 @@ int engine_open(const char *group, const struct engine_cb *cb, void *ud,
 	e->cb = cb;
 	e->ud = ud;
 	e->cpg_fd = e->quorum_fd = -1;
-	r = cpg_open(e, group);
+	r = engine_timing_read(e);
+	if (r == 0)
+		r = cpg_open(e, group);
 	if (r == 0)
 		r = quorum_open(e);
 	if (r < 0) {

@@ -25,11 +25,14 @@ struct engine {
 	int quorum_open;
 	int quorum_fd;
 	int quorate;
+	uint32_t token_ms;       /* totem token timeout, from cmap */
+	uint32_t consensus_ms;   /* totem consensus timeout */
 	struct engine_qmsg *queue; /* owned ring, ENGINE_QUEUE_MAX */
 	unsigned qhead, nqueue;
 };
 
 int quorum_open(struct engine *e);
 void quorum_close(struct engine *e);
+int engine_timing_read(struct engine *e);
 
 #endif

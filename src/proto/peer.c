@@ -14,7 +14,7 @@
  * |            node               |  MOVE target, EXPIRE node
  * +-------------------------------+
  * |         term (64 bits)        |
- * |         reqid (64 bits)       |
+ * |         reqid (64 bits)       |  RENEW: sender's lease, µs
  * |         seq (64 bits)         |
  * |         sent_us (64 bits)     |
  * +-------+-----------------------+
@@ -100,7 +100,7 @@ int peer_encode(const struct core_msg *m, uint32_t sender, uint8_t *buf,
 	put(&w, m->flags, 4);
 	put(&w, m->node, 4);
 	put(&w, m->term, 8);
-	put(&w, m->reqid, 8);
+	put(&w, m->type == CORE_MSG_RENEW ? m->lease_us : m->reqid, 8);
 	put(&w, m->seq, 8);
 	put(&w, m->sent_us, 8);
 	put_name(&w, m->vip);
@@ -210,6 +210,13 @@ int peer_decode(const uint8_t *buf, size_t len, uint32_t *ret_sender,
 	m.reqid = get(buf, &off, 8);
 	m.seq = get(buf, &off, 8);
 	m.sent_us = get(buf, &off, 8);
+	if (m.type == CORE_MSG_RENEW) {
+		m.lease_us = m.reqid;
+		m.reqid = 0;
+		if (m.lease_us < (uint64_t)CONF_LEASE_MIN_MS * 1000 ||
+		    m.lease_us > (uint64_t)CONF_LEASE_MAX_MS * 1000)
+			return -EBADMSG;
+	}
 	if (get_name(buf, len, &off, m.vip) < 0)
 		return -EBADMSG;
 	if (m.type == CORE_MSG_STATE) {

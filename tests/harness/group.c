@@ -255,6 +255,8 @@ void g_start(struct group *g, unsigned i)
 	n->lease_until = 0;
 	r = core_new(&g->conf, n->id, &g_ops, n, &n->core);
 	assert(r == 0);
+	if (n->lease_ms)
+		core_set_lease(n->core, n->lease_ms);
 	inbox_clear(i);
 	inbox[i].view = 0;
 	n->alive = 1;

@@ -47,6 +47,7 @@ struct g_hooks {
 struct g_node {
 	struct core *core;
 	uint32_t id;
+	uint32_t lease_ms;       /* this node's own lease; 0: conf's */
 	int alive;                /* process running (core exists) */
 	int hung;                 /* process stopped: no input */
 	int detached;             /* engine lost: in no view */

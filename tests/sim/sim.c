@@ -76,6 +76,15 @@ static void sim_setup(uint64_t seed)
 	nvips = 1 + sim_rnd(3);
 	g_init(&S.g, n, nvips, (enum conf_policy)sim_rnd(2));
 	S.g.conf.lease_ms = lease[sim_rnd(3)];
+	S.lease_max = S.g.conf.lease_ms;
+	/* Sometimes every node has a lease of its own (a cluster whose
+	 * nodes disagree, or one being reconfigured node by node). */
+	if (sim_rnd(3) == 0)
+		for (unsigned i = 0; i < n; i++)
+			S.g.nodes[i].lease_ms = lease[sim_rnd(3)];
+	for (unsigned i = 0; i < n; i++)
+		if (S.g.nodes[i].lease_ms > S.lease_max)
+			S.lease_max = S.g.nodes[i].lease_ms;
 	S.g.conf.two_node = n == 2 && sim_rnd(2);
 	S.g.fail_up = sim_fail_up;
 	S.g.hooks = &sim_hooks;
@@ -83,6 +92,9 @@ static void sim_setup(uint64_t seed)
 		S.g.conf.two_node ? " (two_node)" : "", nvips,
 		S.g.vips[0].policy == CONF_POLICY_PREFER ? "prefer" : "wait",
 		S.g.conf.lease_ms);
+	for (unsigned i = 0; i < n; i++)
+		if (S.g.nodes[i].lease_ms)
+			sim_log("n%u lease %ums", i + 1, S.g.nodes[i].lease_ms);
 	for (unsigned i = 0; i < n; i++) {
 		g_start(&S.g, i);
 		sim_node_started(i);
@@ -110,7 +122,7 @@ static void sim_probe(unsigned k)
 {
 	unsigned i = sim_rnd(S.g.n);
 	uint64_t term = sim_max_term(k) + 1;
-	uint64_t end = S.g.now + 2 * S.g.conf.lease_ms * MS + 200 * MS;
+	uint64_t end = S.g.now + 2 * S.lease_max * MS + 200 * MS;
 	int r;
 
 	S.probe_replied = 0;
@@ -148,7 +160,7 @@ static int sim_schedule(uint64_t seed, unsigned steps)
 		sim_ms();
 	if (!S.violated)
 		sim_heal();
-	settle = 2 * S.g.conf.lease_ms + 300;
+	settle = 2 * S.lease_max + 300;
 	for (uint64_t t = 0; t < settle && !S.violated; t++) {
 		g_advance(&S.g);
 		S.steps++;

@@ -25,6 +25,7 @@ struct sim {
 	int verbose;              /* print every event every node handles */
 	int quiet;                /* one line per violation */
 	uint64_t idle_until;      /* no new action before then */
+	uint32_t lease_max;       /* longest lease of any node, ms */
 	uint64_t wake_at[G_MAX_NODES];   /* hung until */
 	uint64_t attach_at[G_MAX_NODES]; /* engine lost until */
 	uint64_t start_at[G_MAX_NODES];  /* dead until; 0: until heal */

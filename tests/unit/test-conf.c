@@ -253,7 +253,11 @@ static const struct {
 	 "directory\n"},
 	{"two errors on two lines", HEAD "group\nlease 1\n",
 	 "t.conf:6:6: expected a name, got end of line\n"
-	 "t.conf:7:7: expected a duration like 150ms or 2s, got '1'\n"},
+	 "t.conf:7:7: expected auto, or a duration like 400ms or 2s, got "
+	 "'1'\n"},
+	{"lease neither auto nor a duration", HEAD "lease fast",
+	 "t.conf:6:7: expected auto, or a duration like 400ms or 2s, got "
+	 "'fast'\n"},
 	{"missing close brace", HEAD "vip db { address 192.0.2.1; dev e",
 	 "t.conf:6:34: expected '}', got end of file\n"},
 };
@@ -360,8 +364,22 @@ static void lookups_find_nodes_and_self(void **state)
 	assert_int_equal(conf_self_index(&c), 1);
 	assert_int_equal(c.nodes[1].id, 9);
 	assert_string_equal(c.group, "vipd");
-	assert_int_equal(c.lease_ms, 150);
+	assert_int_equal(c.lease_ms, 0); /* auto */
 	assert_int_equal(c.lease_mark, 0x10000000);
+	conf_free(&c);
+	free(errs);
+	assert_int_equal(load("node-name n2\nlease 400ms\ncluster { node n2 "
+			      "id 9 }",
+			      &c, &errs),
+			 0);
+	assert_int_equal(c.lease_ms, 400);
+	conf_free(&c);
+	free(errs);
+	assert_int_equal(load("node-name n2\nlease auto\n"
+			      "cluster { node n2 id 9 }",
+			      &c, &errs),
+			 0);
+	assert_int_equal(c.lease_ms, 0);
 	conf_free(&c);
 	conf_free(&c);
 	conf_free(NULL);

@@ -242,6 +242,35 @@ static void hung_holder_expires_and_never_readds(void **state)
 	g_done(&G);
 }
 
+/* A holder whose own lease is longer than ours (nodes configured
+ * differently): its renewals announce it, and nobody takes over before
+ * its gate has closed.  With peers fencing by their own lease, the
+ * successor would add the address while the hung holder still answers. */
+static void longer_lease_of_a_peer_is_honoured(void **state)
+{
+	uint64_t t0;
+
+	g_init(&G, 3, 1, CONF_POLICY_PREFER);
+	G.nodes[0].lease_ms = 600;
+	for (unsigned i = 0; i < 3; i++)
+		g_start(&G, i);
+	run_checked(&G, 300000);
+	assert_int_equal(core_lease_ms(G.nodes[0].core), 600);
+	assert_int_equal(core_lease_ms(G.nodes[1].core), 150);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 1000000); /* fences of the first sync: 600 ms */
+	assert_true(G.nodes[0].up[0]);
+	G.nodes[0].hung = 1;
+	t0 = G.now;
+	while (!G.nodes[1].up[0] && G.now < t0 + 2000000)
+		run_checked(&G, 1000);
+	assert_true(G.nodes[1].up[0]);
+	/* not before the hung holder's own 600 ms lease ran out */
+	assert_true(G.now - t0 >= 600000 - 600000 / 8);
+	assert_true(G.nodes[0].lease_until <= G.now);
+	g_done(&G);
+}
+
 static int fail_all(struct group *g, unsigned node, unsigned vip)
 {
 	return 1;
@@ -375,6 +404,7 @@ int main(void)
 		cmocka_unit_test(minority_drops_and_majority_waits_for_lease),
 		cmocka_unit_test(killed_holder_is_replaced_by_prefer_policy),
 		cmocka_unit_test(hung_holder_expires_and_never_readds),
+		cmocka_unit_test(longer_lease_of_a_peer_is_honoured),
 		cmocka_unit_test(actuator_failure_is_reported_and_unassigns),
 		cmocka_unit_test(interface_fault_hands_over),
 		cmocka_unit_test(shutdown_confirms_and_hands_over_at_once),

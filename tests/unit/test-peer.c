@@ -29,6 +29,10 @@ static struct core_msg sample(enum core_msg_type t)
 	};
 
 	strcpy(m.vip, "db");
+	if (t == CORE_MSG_RENEW) { /* the reqid slot carries the lease */
+		m.reqid = 0;
+		m.lease_us = 330000;
+	}
 	if (t == CORE_MSG_STATE) {
 		m.vip[0] = '\0';
 		m.nentries = 3;
@@ -54,7 +58,8 @@ static void every_type_round_trips(void **state)
 		assert_string_equal(out.vip, m.vip);
 		assert_true(out.term == m.term && out.reqid == m.reqid &&
 			    out.seq == m.seq && out.sent_us == m.sent_us &&
-			    out.node == m.node && out.flags == m.flags);
+			    out.node == m.node && out.flags == m.flags &&
+			    out.lease_us == m.lease_us);
 		assert_int_equal(out.nentries, m.nentries);
 		for (unsigned k = 0; k < out.nentries; k++)
 			assert_memory_equal(&out.entries[k], &ents[k],
@@ -126,6 +131,41 @@ static void state_limits(void **state)
 	strcpy(ents[1].vip, "web-1");
 }
 
+/* A renewal announces its sender's lease; one outside the bounds a
+ * configuration may set is refused, not clamped. */
+static void renew_lease_out_of_bounds_refused(void **state)
+{
+	static const uint64_t bad[] = {
+		0, CONF_LEASE_MIN_MS * 1000ull - 1,
+		CONF_LEASE_MAX_MS * 1000ull + 1, UINT64_MAX,
+	};
+	static const uint64_t good[] = {
+		CONF_LEASE_MIN_MS * 1000ull, CONF_LEASE_MAX_MS * 1000ull,
+	};
+	struct core_msg m = sample(CORE_MSG_RENEW), out;
+	uint8_t buf[256];
+	uint32_t sender;
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m.lease_us = bad[i];
+		n = peer_encode(&m, 5, buf, sizeof(buf));
+		assert_true(n > 0);
+		assert_int_equal(peer_decode(buf, (size_t)n, &sender, &out,
+					     NULL, 0),
+				 -EBADMSG);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		m.lease_us = good[i];
+		n = peer_encode(&m, 5, buf, sizeof(buf));
+		assert_int_equal(peer_decode(buf, (size_t)n, &sender, &out,
+					     NULL, 0),
+				 0);
+		assert_true(out.lease_us == good[i] && out.reqid == 0);
+	}
+}
+
 /* Records back to back split at their length fields, in order; a
  * length that is too short or runs past the bundle stops the split. */
 static void bundles_split_in_order(void **state)
@@ -182,6 +222,7 @@ int main(void)
 		cmocka_unit_test(bad_headers_are_refused),
 		cmocka_unit_test(state_limits),
 		cmocka_unit_test(bundles_split_in_order),
+		cmocka_unit_test(renew_lease_out_of_bounds_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
