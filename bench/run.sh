@@ -21,6 +21,7 @@ REPS=${REPS:-5}
 SCENARIOS=${SCENARIOS:-move kill term hung link back peer}
 IDLE_S=${IDLE_S:-60}
 TOKEN=${TOKEN:-300}
+export BED_LEASE=${BED_LEASE:-auto}  # vipd's lease (tests/net/bed/bed.sh)
 VIPSCALE=$BED_BUILD_ROOT/bench/vip-scale
 VIP=192.0.2.100
 PORT=7777

@@ -48,7 +48,8 @@ holder_is() { # VIP holder on every node in NODES
 	done
 }
 
-step "1. a cluster of three nodes n1 n2 n3 (corosync token 300 ms, lease 150 ms)"
+step "1. a cluster of three nodes n1 n2 n3 (corosync token 300 ms, lease auto: 1.5 x (token + consensus) = 990 ms)"
+export BED_LEASE=auto
 bed_init 3 2>/dev/null
 bed_corosync_start 300 2>/dev/null
 for n in $BED_NODES; do

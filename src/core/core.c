@@ -95,7 +95,6 @@ int core_new(const struct conf *conf, uint32_t self_id,
 		return -EINVAL;
 	}
 	c->self_idx = (unsigned)node_index(c, self_id);
-	c->peer_lease_us = 0;
 	core_set_lease(c, conf->lease_ms ? conf->lease_ms
 					 : CONF_LEASE_MAX_MS);
 	c->vips = calloc(nv, sizeof(*c->vips));
@@ -123,13 +122,19 @@ void core_set_lease(struct core *c, uint32_t lease_ms)
 		lease_ms = CONF_LEASE_MAX_MS;
 	c->lease_us = (uint64_t)lease_ms * 1000;
 	c->period_us = c->lease_us / CORE_RENEWALS;
-	core_peer_lease(c, c->lease_us);
+	/* a placeholder set before must not linger in the peers' fence */
+	c->peer_lease_us = c->lease_us > c->heard_lease_us ? c->lease_us
+							    : c->heard_lease_us;
+	c->margin_us = c->peer_lease_us / 20 > 5000 ? c->peer_lease_us / 20
+						    : 5000;
 }
 
 void core_peer_lease(struct core *c, uint64_t lease_us)
 {
 	if (lease_us > (uint64_t)CONF_LEASE_MAX_MS * 1000)
 		lease_us = (uint64_t)CONF_LEASE_MAX_MS * 1000;
+	if (lease_us > c->heard_lease_us)
+		c->heard_lease_us = lease_us;
 	if (lease_us <= c->peer_lease_us)
 		return;
 	c->peer_lease_us = lease_us;

@@ -90,7 +90,8 @@ struct core {
 	unsigned self_idx;
 	uint64_t lease_us;        /* this node's lease (core_set_lease) */
 	uint64_t period_us;       /* this node's renewal period */
-	uint64_t peer_lease_us;   /* longest lease any node announced */
+	uint64_t peer_lease_us;   /* max(lease_us, heard_lease_us) */
+	uint64_t heard_lease_us;  /* longest lease a renewal announced */
 	uint64_t margin_us;       /* clock-rate and scheduling margin */
 
 	struct core_node nodes[CONF_MAX_NODES];

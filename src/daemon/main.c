@@ -92,6 +92,14 @@ static void setup_net(struct vipd *d)
 	log_info("lease refresh: %s", lease_raw_active(d->lease)
 					      ? "raw nf_tables batch"
 					      : "libnftables");
+	/* libnftables frees and regrows >128 KiB per lease refresh; with
+	 * glibc's default trimming each refresh costs milliseconds.  Raw
+	 * refreshes allocate nothing: keep the defaults, which give back
+	 * what loading the gate used. */
+	if (!lease_raw_active(d->lease)) {
+		mallopt(M_TRIM_THRESHOLD, 64 << 20);
+		mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	}
 	d->link_fd = link_watch_open(&d->lw);
 	if (d->link_fd < 0)
 		fatal("watching links: %s", strerror(-d->link_fd));
@@ -112,11 +120,6 @@ static void setup_sched(void)
 
 static void setup(struct vipd *d)
 {
-	/* libnftables frees and regrows >128 KiB per lease refresh; with
-	 * glibc's default trimming each refresh costs milliseconds. */
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	mallopt(M_MMAP_THRESHOLD, 64 << 20);
-
 	int self = conf_self_index(&d->conf);
 	int r;
 
@@ -152,6 +155,8 @@ static void setup(struct vipd *d)
 	r = vipd_loop_setup(d);
 	if (r < 0)
 		fatal("setting up the event loop: %s", strerror(-r));
+	/* Parsing the configuration and loading the gate are done. */
+	malloc_trim(0);
 }
 
 static void teardown(struct vipd *d)

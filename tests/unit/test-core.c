@@ -271,6 +271,26 @@ static void longer_lease_of_a_peer_is_honoured(void **state)
 	g_done(&G);
 }
 
+/* lease auto: the core starts with a placeholder (the longest lease) and
+ * the daemon sets the real one before joining; the placeholder must not
+ * stay in anyone's fences. */
+static void lease_set_before_join_replaces_placeholder(void **state)
+{
+	g_init(&G, 3, 1, CONF_POLICY_WAIT);
+	G.conf.lease_ms = 0;
+	for (unsigned i = 0; i < 3; i++) {
+		G.nodes[i].lease_ms = 150;
+		g_start(&G, i);
+	}
+	run_checked(&G, 300000);
+	assert_int_equal(core_lease_ms(G.nodes[0].core), 150);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 300000);
+	assert_true(G.nodes[0].up[0]);
+	assert_holder_everywhere(0, G.nodes[0].id, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
 static int fail_all(struct group *g, unsigned node, unsigned vip)
 {
 	return 1;
@@ -405,6 +425,7 @@ int main(void)
 		cmocka_unit_test(killed_holder_is_replaced_by_prefer_policy),
 		cmocka_unit_test(hung_holder_expires_and_never_readds),
 		cmocka_unit_test(longer_lease_of_a_peer_is_honoured),
+		cmocka_unit_test(lease_set_before_join_replaces_placeholder),
 		cmocka_unit_test(actuator_failure_is_reported_and_unassigns),
 		cmocka_unit_test(interface_fault_hands_over),
 		cmocka_unit_test(shutdown_confirms_and_hands_over_at_once),

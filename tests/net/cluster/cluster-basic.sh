@@ -18,9 +18,18 @@ vip two {
 	nodes n1 n2
 }'
 
-say "set-up: 3 nodes, corosync token $CLUSTER_TOKEN, vipd with VIPs db (wait) and two (nodes n1 n2)"
+say "set-up: 3 nodes, corosync token $CLUSTER_TOKEN, lease auto, VIPs db (wait) and two (nodes n1 n2)"
+export BED_LEASE=auto
 cluster_up "$VIPS"
 ok "cluster synced ($(elapsed_s) s)"
+
+# corosync's consensus defaults to 1.2 x token; auto is 1.5 x their sum, in 10 ms steps
+want=$(( (CLUSTER_TOKEN * 22 / 10 * 3 / 2 + 9) / 10 * 10 ))
+for n in $BED_NODES; do
+	got=$(bed_vipctl "$n" --json status | jq -r '"\(.node.lease_ms) \(.node.lease_auto)"')
+	[ "$got" = "$want true" ] || fail "$n: lease '$got', want '$want true' (lease auto from corosync)"
+done
+ok "lease auto: $want ms on every node (token $CLUSTER_TOKEN ms + consensus)"
 
 say "claim db on n1"
 out=$(bed_vipctl n1 --json claim db) || fail "claim db on n1: $out"
