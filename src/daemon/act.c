@@ -111,6 +111,9 @@ int vipd_bundle_flush(struct vipd *d)
 	if (!len)
 		return 0;
 	d->bundle_len = 0;
+	/* flushed here: no empty loop pass for the deferred flush */
+	if (d->bundle_src)
+		sd_event_source_set_enabled(d->bundle_src, SD_EVENT_OFF);
 	return send_one(d, d->bundle, len);
 }
 
