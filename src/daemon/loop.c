@@ -19,6 +19,7 @@
 
 #define DISPATCH_MAX 16            /* callbacks per wakeup */
 #define RETRY_US 500000ull         /* reconnect to corosync */
+#define FLUSH_RETRY_US 1000ull     /* resend what corosync refused */
 #define REFRESH_US (VIPD_ADDR_LIFETIME_S * 1000000ull / 3)
 
 unsigned long long vipd_mono_us(void)
@@ -237,13 +238,25 @@ static int on_refresh(sd_event_source *s, uint64_t usec, void *ud)
 	return 0;
 }
 
-static int on_flush(sd_event_source *s, void *ud)
+/* Corosync refuses messages for the whole of a membership change
+ * (CS_ERR_TRY_AGAIN): retry every FLUSH_RETRY_US, never in a tight loop,
+ * which at SCHED_FIFO would take a CPU from corosync and draw the change
+ * out (seen: two vipds spinning ~1 s while a node rejoined). */
+void vipd_flush_later(struct vipd *d)
+{
+	if (!d->flush_src ||
+	    sd_event_source_get_enabled(d->flush_src, NULL) > 0)
+		return;
+	sd_event_source_set_time_relative(d->flush_src, FLUSH_RETRY_US);
+	sd_event_source_set_enabled(d->flush_src, SD_EVENT_ONESHOT);
+}
+
+static int on_flush(sd_event_source *s, uint64_t usec, void *ud)
 {
 	struct vipd *d = ud;
-	int r = d->engine ? engine_flush(d->engine) : 0;
 
-	if (r <= 0)
-		sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	if (d->engine && engine_flush(d->engine) > 0)
+		vipd_flush_later(d);
 	return 0;
 }
 
@@ -323,7 +336,8 @@ int vipd_loop_setup(struct vipd *d)
 	if (r >= 0)
 		r = sd_event_source_set_enabled(d->refresh_src, SD_EVENT_ON);
 	if (r >= 0)
-		r = sd_event_add_defer(d->ev, &d->flush_src, on_flush, d);
+		r = sd_event_add_time(d->ev, &d->flush_src, CLOCK_MONOTONIC,
+				      UINT64_MAX, 0, on_flush, d);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(d->flush_src, SD_EVENT_OFF);
 	/* Lowest priority: everything pending in this pass adds to the

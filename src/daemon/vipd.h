@@ -60,6 +60,8 @@ uint64_t vipd_now(struct vipd *d);
 /* The monotonic clock now, for timing traces (not the loop's time). */
 unsigned long long vipd_mono_us(void);
 void vipd_schedule(struct vipd *d);
+/* Retry messages corosync could not take yet, a little later. */
+void vipd_flush_later(struct vipd *d);
 int vipd_loop_setup(struct vipd *d);
 void vipd_engine_connect(struct vipd *d);
 

@@ -90,3 +90,27 @@ p_no_return() {
 		fail "$2: a node answered again after a takeover: $(p_switches "$1")"
 }
 p_last() { jq -r '.last_answer.node // "none"' "$1"; }
+
+# CPU (utime + stime, clock ticks) of each node's vipd: "n1:T n2:T ...".
+vipd_ticks() {
+	local n p
+	for n in "$@"; do
+		p=$(bed_vipd_pid "$n")
+		printf '%s:%s ' "$n" "$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0)"
+	done
+}
+# vipd_cpu_max BEFORE AFTER WALL_NS : the highest share (percent of one core) any vipd used
+# between two vipd_ticks readings taken WALL_NS apart, as "NODE PERCENT".
+vipd_cpu_max() {
+	local hz
+	hz=$(getconf CLK_TCK)
+	awk -v a="$1" -v b="$2" -v ns="$3" -v hz="$hz" 'BEGIN {
+		n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++) {
+			split(x[i], p, ":"); split(y[i], q, ":")
+			pct = 100 * (q[2] - p[2]) / hz / (ns / 1e9)
+			if (pct >= best) { best = pct; who = p[1] }
+		}
+		printf "%s %.0f\n", who, best
+	}'
+}
