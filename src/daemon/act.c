@@ -94,7 +94,7 @@ static int send_one(struct vipd *d, const uint8_t *buf, size_t len)
 		d->bad_send++;
 		return log_errno(r, "sending to the group");
 	}
-	if (r == 0)
+	if (r == 0) /* queued: corosync refused it for now */
 		vipd_flush_later(d);
 	return 0;
 }

@@ -219,6 +219,8 @@ int engine_send(struct engine *e, const void *buf, size_t len)
 	struct engine_qmsg *q;
 	int r = e->nqueue ? -EAGAIN : send_now(e, buf, len);
 
+	if (r == 0)
+		return 1;
 	if (r != -EAGAIN)
 		return r;
 	if (!e->queue) {

@@ -42,7 +42,8 @@ int engine_dispatch(struct engine *e, unsigned max);
 int engine_quorum_dispatch(struct engine *e);
 /* Queue buf for agreed-order delivery to the group.  Messages corosync
  * cannot take yet stay queued (bounded) and go out on engine_flush().
- * 0, -ENOBUFS when the queue is full, -ENOTCONN. */
+ * 1 when sent, 0 when queued, -ENOBUFS when the queue is full,
+ * -ENOTCONN. */
 int engine_send(struct engine *e, const void *buf, size_t len);
 /* Retry queued messages.  Returns how many are still queued. */
 int engine_flush(struct engine *e);
