@@ -288,10 +288,14 @@ void core_shutdown(struct core *c, uint64_t now)
 
 	c->joined = 0;
 	c->own_lease_until = 0;
-	vip_reconcile_all(c, now);
+	/* The gate closes for every VIP at once; from then on this node
+	 * answers for none, so the release may leave before the addresses
+	 * are deleted (one netlink round trip each, milliseconds when the
+	 * node is busy) and the successors take over that much sooner. */
 	c->ops->lease(c->ud, 0);
 	if (was)
 		core_send(c, &m);
+	vip_reconcile_all(c, now);
 	fail_all_pending(c, "vipd is stopping");
 }
 

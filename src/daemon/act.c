@@ -133,6 +133,8 @@ static int act_send(void *ud, const struct core_msg *m)
 		return send_one(d, d->sendbuf, (size_t)n);
 	memcpy(d->bundle + d->bundle_len, d->sendbuf, (size_t)n);
 	d->bundle_len += (size_t)n;
+	if (d->stopping) /* the last words leave before the clean-up */
+		return vipd_bundle_flush(d);
 	if (d->bundle_src)
 		sd_event_source_set_enabled(d->bundle_src, SD_EVENT_ONESHOT);
 	return 0;

@@ -97,6 +97,12 @@ static int op_send(void *ud, const struct core_msg *m)
 	struct g_ev e = { .from = n->id, .m = *m };
 	uint32_t view = inbox[idx_of(cur, n)].view;
 
+	if (m->type == CORE_MSG_RELEASED &&
+	    (m->flags & CORE_MSG_F_SHUTDOWN)) {
+		n->stop_sent_gate = n->lease_until;
+		n->stop_sent_up = n->up[0];
+	}
+
 	for (unsigned i = 0; i < cur->n; i++) {
 		struct g_node *o = &cur->nodes[i];
 

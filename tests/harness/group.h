@@ -48,6 +48,8 @@ struct g_node {
 	struct core *core;
 	uint32_t id;
 	uint32_t lease_ms;       /* this node's own lease; 0: conf's */
+	uint64_t stop_sent_gate; /* lease_until when it sent RELEASED-all */
+	int stop_sent_up;        /* up[0] then */
 	int alive;                /* process running (core exists) */
 	int hung;                 /* process stopped: no input */
 	int detached;             /* engine lost: in no view */

@@ -323,7 +323,12 @@ static void shutdown_confirms_and_hands_over_at_once(void **state)
 	up3(CONF_POLICY_PREFER);
 	g_claim(&G, 0, "v0", 0, 0);
 	run_checked(&G, 50000);
+	G.nodes[0].stop_sent_gate = 1;
 	core_shutdown(G.nodes[0].core, G.now);
+	/* the gate was closed when the release left, and the release did
+	 * not wait for the address to go */
+	assert_int_equal(G.nodes[0].stop_sent_gate, 0);
+	assert_int_equal(G.nodes[0].stop_sent_up, 1);
 	run_checked(&G, 3000);
 	assert_false(G.nodes[0].up[0]);
 	skip_mask = 1; /* a stopped node no longer follows the group */
