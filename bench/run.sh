@@ -358,22 +358,17 @@ run_failover() {
 
 # --- idle CPU and RSS ------------------------------------------------------------------------------
 
-cpu_ticks() { # pids... : utime+stime summed
-	local p s=0 v
+sum_proc() { # FILE AWK pids... : what AWK prints for /proc/PID/FILE, summed over the pids
+	local f=$1 prog=$2 p s=0 v
+	shift 2
 	for p in "$@"; do
-		v=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null) || v=0
+		v=$(awk "$prog" "/proc/$p/$f" 2>/dev/null) || v=0
 		s=$(( s + ${v:-0} ))
 	done
 	echo "$s"
 }
-rss_kb() {
-	local p s=0 v
-	for p in "$@"; do
-		v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || v=0
-		s=$(( s + ${v:-0} ))
-	done
-	echo "$s"
-}
+cpu_ticks() { sum_proc stat '{ sub(/^.*\) /, ""); print $12 + $13 }' "$@"; } # utime+stime
+rss_kb() { sum_proc status '/^VmRSS:/ { print $2 }' "$@"; }
 
 run_idle() { # tool nvips nnodes
 	TOOL=$1
