@@ -112,6 +112,13 @@ int core_new(const struct conf *conf, uint32_t self_id,
 	return 0;
 }
 
+/* The lease peers are fenced by, and the margin that goes with it. */
+static void fence_lease(struct core *c, uint64_t lease_us)
+{
+	c->peer_lease_us = lease_us;
+	c->margin_us = lease_us / 20 > 5000 ? lease_us / 20 : 5000;
+}
+
 void core_set_lease(struct core *c, uint32_t lease_ms)
 {
 	if (c->joined)
@@ -123,10 +130,8 @@ void core_set_lease(struct core *c, uint32_t lease_ms)
 	c->lease_us = (uint64_t)lease_ms * 1000;
 	c->period_us = c->lease_us / CORE_RENEWALS;
 	/* a placeholder set before must not linger in the peers' fence */
-	c->peer_lease_us = c->lease_us > c->heard_lease_us ? c->lease_us
-							    : c->heard_lease_us;
-	c->margin_us = c->peer_lease_us / 20 > 5000 ? c->peer_lease_us / 20
-						    : 5000;
+	fence_lease(c, c->lease_us > c->heard_lease_us ? c->lease_us
+						      : c->heard_lease_us);
 }
 
 void core_peer_lease(struct core *c, uint64_t lease_us)
@@ -135,10 +140,8 @@ void core_peer_lease(struct core *c, uint64_t lease_us)
 		lease_us = (uint64_t)CONF_LEASE_MAX_MS * 1000;
 	if (lease_us > c->heard_lease_us)
 		c->heard_lease_us = lease_us;
-	if (lease_us <= c->peer_lease_us)
-		return;
-	c->peer_lease_us = lease_us;
-	c->margin_us = lease_us / 20 > 5000 ? lease_us / 20 : 5000;
+	if (lease_us > c->peer_lease_us)
+		fence_lease(c, lease_us);
 }
 
 uint32_t core_lease_ms(const struct core *c)

@@ -149,6 +149,16 @@ static int expire_due(const struct core *c, const struct core_node *n,
 					   c->margin_us;
 }
 
+/* Another member that holds a VIP and may yet be accused of silence.
+ * held: from vip_held_mask(). */
+static int accusable(const struct core *c, unsigned i, uint32_t held)
+{
+	const struct core_node *n = &c->nodes[i];
+
+	return ((held >> i) & 1u) && n->member && !n->lapsed && !n->gone &&
+	       n->id != c->self;
+}
+
 static uint64_t tick_expire(struct core *c, uint64_t now, uint64_t next,
 			    uint32_t held)
 {
@@ -156,8 +166,7 @@ static uint64_t tick_expire(struct core *c, uint64_t now, uint64_t next,
 		struct core_node *n = &c->nodes[i];
 		struct core_msg m = { .type = CORE_MSG_EXPIRE };
 
-		if (!((held >> i) & 1u) || !n->member || n->lapsed ||
-		    n->gone || n->id == c->self)
+		if (!accusable(c, i, held))
 			continue;
 		if (!expire_due(c, n, now)) {
 			if (n->lease_until > now && n->lease_until < next)
@@ -182,6 +191,8 @@ static uint64_t tick_expire(struct core *c, uint64_t now, uint64_t next,
 static int renew_needed(const struct core *c, uint64_t now, uint32_t held,
 			uint64_t *wake)
 {
+	uint64_t half;
+
 	*wake = UINT64_MAX;
 	/* An expired node renews to be usable again. */
 	if (c->nodes[c->self_idx].lapsed || ((held >> c->self_idx) & 1u))
@@ -196,17 +207,15 @@ static int renew_needed(const struct core *c, uint64_t now, uint32_t held,
 		    (v->holder && vip_successor(c, k, v->holder) == c->self))
 			return 1;
 	}
+	/* A renewal delivered at lease_until - lease - margin is late at
+	 * half a lease, which leaves a renewal of ours time to come back
+	 * before expire_due(). */
+	half = c->peer_lease_us / 2 + c->margin_us;
 	for (unsigned i = 0; i < c->conf->nnodes; i++) {
-		const struct core_node *n = &c->nodes[i];
-		/* delivered at lease_until - lease - margin; late at half a
-		 * lease, which leaves a renewal of ours time to come back
-		 * before expire_due() */
-		uint64_t half = c->peer_lease_us / 2 + c->margin_us;
-		uint64_t late = n->lease_until > half ? n->lease_until - half
-						      : 0;
+		uint64_t until = c->nodes[i].lease_until;
+		uint64_t late = until > half ? until - half : 0;
 
-		if (!((held >> i) & 1u) || !n->member || n->lapsed ||
-		    n->gone || n->id == c->self)
+		if (!accusable(c, i, held))
 			continue;
 		if (now >= late)
 			return 1;

@@ -279,12 +279,8 @@ static void sync_finish(struct core *c, uint64_t now)
 	}
 	sweep_absent(c, now);
 	for (unsigned k = 0; k < c->conf->nvips; k++) {
-		struct core_vip *v = &c->vips[k];
-		struct core_msg m = { .type = CORE_MSG_LIVE, .term = v->term };
-
-		v->live_sent = 0;
+		c->vips[k].live_sent = 0;
 		vip_reconcile(c, now, k);
-		(void)m;
 	}
 }
 
