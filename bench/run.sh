@@ -74,7 +74,7 @@ vipd_setup() {
 	bed_corosync_start "$TOKEN"
 	vipd_conf_one
 	local n
-	for n in $BED_NODES; do bed_vipd_start "$n"; done
+	for n in $BED_NODES; do bed_vipd_start "$n" "" ${VIPD_ARGS:-}; done
 	for n in $BED_NODES; do wait_until 20 vipd_ready "$n" 3 || bed_die "vipd $n not ready"; done
 	# the shared machine can delay corosync past its token: retry until quorate again
 	wait_until 60 vipd_claim_n1 || bed_die "vipd: cannot claim on n1"
@@ -410,7 +410,7 @@ scale_round() {
 	TOOL=vipd
 	if [ -z "${BED_COROSYNC[n1]:-}" ]; then bed_corosync_start "$TOKEN"; fi
 	scale_conf "$count"
-	for n in $BED_NODES; do bed_vipd_start "$n"; done
+	for n in $BED_NODES; do bed_vipd_start "$n" "" ${VIPD_ARGS:-}; done
 	for n in $BED_NODES; do wait_until 30 vipd_ready "$n" "$BED_N" || bed_die "vipd $n not ready"; done
 	out=$(bed_exec n1 "$VIPSCALE" claim s "$count" 32) || log "claim: $out"
 	ms=$(awk '{ print $4 }' <<<"$out")

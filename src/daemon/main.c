@@ -99,11 +99,24 @@ static void setup_net(struct vipd *d)
 	if (!lease_raw_active(d->lease)) {
 		mallopt(M_TRIM_THRESHOLD, 64 << 20);
 		mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	} else {
+		/* A fixed threshold: glibc's own grows with every large
+		 * block freed (cmap's at each connection), and corosync's
+		 * 1 MiB receive buffers then come zeroed from the heap,
+		 * every page resident.  Mapped, they cost what they carry. */
+		mallopt(M_MMAP_THRESHOLD, 128 << 10);
 	}
 	d->link_fd = link_watch_open(&d->lw);
 	if (d->link_fd < 0)
 		fatal("watching links: %s", strerror(-d->link_fd));
 	vipd_reconcile_start(d);
+	/* Every VIP is held: libnftables is not needed again. */
+	if (lease_raw_active(d->lease)) {
+		if (lease_retire(d->lease, reason, sizeof(reason)) < 0)
+			log_warn("keeping libnftables loaded: %s", reason);
+		else
+			log_info("gate built; libnftables unloaded");
+	}
 }
 
 /* The lease is only as good as the refresher's scheduling: run ahead of

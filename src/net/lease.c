@@ -4,15 +4,27 @@
  * nft_ctx whose netlink socket owns the "vipd_lease" tables. Builds nft
  * syntax and runs each change as one atomic batch; never logs.
  *
+ * libnftables (and what it pulls in: libgmp, libjansson, libxtables) is
+ * opened with dlopen() and needed only to build the tables: once the
+ * refresh runs as raw batches on the owner's socket, lease_retire()
+ * keeps that socket, frees the context and unloads the library, and
+ * holds and unholds go as raw batches too.  A daemon that lives for
+ * months then carries neither its ~1.3 MiB of code nor its ~1.6 MiB
+ * heap (parser, cache).
+ *
  * Mark early, gate late: vipd_lease (priority -10) marks packets of held
  * VIPs while the lease element lives; vipd_gate (priority 0) drops every
  * unmarked packet of a configured VIP. A drop is final, an accept is not,
  * so the gate must be the one that drops.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <nftables/libnftables.h>
@@ -22,12 +34,71 @@
 
 #define SEEN_FDS 1024
 
+#define NFT_SONAME "libnftables.so.1"
+
+/* The calls of libnftables we use, looked up at lease_open(). */
+struct nft_api {
+	void *so;
+	struct nft_ctx *(*ctx_new)(uint32_t flags);
+	void (*ctx_free)(struct nft_ctx *ctx);
+	int (*buffer_output)(struct nft_ctx *ctx);
+	int (*buffer_error)(struct nft_ctx *ctx);
+	const char *(*get_output)(struct nft_ctx *ctx);
+	const char *(*get_error)(struct nft_ctx *ctx);
+	int (*run)(struct nft_ctx *ctx, const char *buf);
+};
+
 struct lease {
-	struct nft_ctx *nft; /* owned; its socket owns vipd_lease */
+	struct nft_api api;
+	struct nft_ctx *nft; /* owned; its socket owns vipd_lease; NULL
+				once retired */
 	uint32_t mark;	     /* the lease mark bit, as a mask */
 	char cmd[512];	     /* refresh batch */
-	int rawfd;	     /* nft's socket for raw refreshes, or -1 */
+	int rawfd;	     /* nft's socket for raw refreshes, or -1; ours
+				once retired */
 };
+
+static int api_open(struct nft_api *a, char *reason, size_t len)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} syms[] = {
+		{ "nft_ctx_new", offsetof(struct nft_api, ctx_new) },
+		{ "nft_ctx_free", offsetof(struct nft_api, ctx_free) },
+		{ "nft_ctx_buffer_output",
+		  offsetof(struct nft_api, buffer_output) },
+		{ "nft_ctx_buffer_error",
+		  offsetof(struct nft_api, buffer_error) },
+		{ "nft_ctx_get_output_buffer",
+		  offsetof(struct nft_api, get_output) },
+		{ "nft_ctx_get_error_buffer",
+		  offsetof(struct nft_api, get_error) },
+		{ "nft_run_cmd_from_buffer", offsetof(struct nft_api, run) },
+	};
+
+	a->so = dlopen(NFT_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!a->so) {
+		if (reason && len)
+			snprintf(reason, len, "%s (install libnftables1)",
+				 dlerror());
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *f = dlsym(a->so, syms[i].name);
+
+		if (!f) {
+			if (reason && len)
+				snprintf(reason, len, "%s: no symbol %s",
+					 NFT_SONAME, syms[i].name);
+			dlclose(a->so);
+			a->so = NULL;
+			return -ENOSYS;
+		}
+		memcpy((char *)a + syms[i].off, &f, sizeof(f));
+	}
+	return 0;
+}
 
 /*
  * IPv6 keys are raw 128-bit payload (nft 1.0.6 has no icmpv6 taddr and
@@ -63,11 +134,17 @@ static int run(struct lease *l, char *buf, char *reason, size_t len)
 
 	if (reason && len)
 		reason[0] = '\0';
-	if (nft_run_cmd_from_buffer(l->nft, buf) != 0)
-		r = nft_error(nft_ctx_get_error_buffer(l->nft), reason, len);
+	if (!l->nft) {
+		if (reason && len)
+			snprintf(reason, len, "libnftables was unloaded after "
+				 "start-up; restart vipd to change the gate");
+		return -EOPNOTSUPP;
+	}
+	if (l->api.run(l->nft, buf) != 0)
+		r = nft_error(l->api.get_error(l->nft), reason, len);
 	/* rewinds both buffers for the next run */
-	nft_ctx_get_output_buffer(l->nft);
-	nft_ctx_get_error_buffer(l->nft);
+	l->api.get_output(l->nft);
+	l->api.get_error(l->nft);
 	return r;
 }
 
@@ -283,14 +360,17 @@ int lease_open(const struct conf *conf, struct lease **ret_l, char *reason,
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	r = api_open(&l->api, reason, len);
+	if (r < 0)
+		goto out_free;
 	lease_raw_mark(seen, sizeof(seen));
-	l->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	l->nft = l->api.ctx_new(NFT_CTX_DEFAULT);
 	if (!l->nft) {
 		r = -ENOMEM;
-		goto out_free;
+		goto out_so;
 	}
-	if (nft_ctx_buffer_output(l->nft) != 0 ||
-	    nft_ctx_buffer_error(l->nft) != 0) {
+	if (l->api.buffer_output(l->nft) != 0 ||
+	    l->api.buffer_error(l->nft) != 0) {
 		r = -ENOMEM;
 		goto out_ctx;
 	}
@@ -306,10 +386,39 @@ int lease_open(const struct conf *conf, struct lease **ret_l, char *reason,
 	return 0;
 
 out_ctx:
-	nft_ctx_free(l->nft);
+	l->api.ctx_free(l->nft);
+out_so:
+	dlclose(l->api.so);
 out_free:
 	free(l);
 	return r;
+}
+
+int lease_retire(struct lease *l, char *reason, size_t len)
+{
+	int fd;
+
+	if (!l->nft)
+		return 0;
+	if (l->rawfd < 0) {
+		if (reason && len)
+			snprintf(reason, len, "no raw nf_tables socket: the "
+				 "refresh needs libnftables");
+		return -EOPNOTSUPP;
+	}
+	/* The socket, and with it the tables it owns, lives on in ours. */
+	fd = fcntl(l->rawfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0) {
+		if (reason && len)
+			snprintf(reason, len, "dup: %s", strerror(errno));
+		return -errno;
+	}
+	l->api.ctx_free(l->nft);
+	l->nft = NULL;
+	dlclose(l->api.so);
+	l->api.so = NULL;
+	l->rawfd = fd;
+	return 0;
 }
 
 int lease_gate_update(struct lease *l, const struct conf *conf, char *reason,
@@ -332,6 +441,8 @@ static int held(struct lease *l, const struct conf_vip *v, unsigned n,
 	FILE *f;
 	int i, op, r;
 
+	if (!l->nft)
+		return lease_raw_held(l->rawfd, v, n, del, reason, len);
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return -ENOMEM;
@@ -406,6 +517,11 @@ void lease_free(struct lease *l)
 {
 	if (!l)
 		return;
-	nft_ctx_free(l->nft);
+	if (l->nft) {
+		l->api.ctx_free(l->nft);
+		dlclose(l->api.so);
+	} else {
+		close(l->rawfd);
+	}
 	free(l);
 }

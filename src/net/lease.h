@@ -67,6 +67,15 @@ int lease_refresh(struct lease *l, uint32_t ms, char *reason, size_t len);
 /* 1 if refreshes go as raw nf_tables batches, 0 via libnftables. */
 int lease_raw_active(const struct lease *l);
 
+/*
+ * Once the tables are built and every VIP held: keep only the owner's
+ * socket, free the libnftables context and unload the library.  Holds,
+ * unholds and refreshes go as raw batches from then on; changing the
+ * gate (lease_gate_update) needs a restart.  0, or -EOPNOTSUPP (with
+ * reason) if the refresh is not raw, which leaves everything as it was.
+ */
+int lease_retire(struct lease *l, char *reason, size_t len);
+
 void lease_free(struct lease *l);
 
 #endif

@@ -22,6 +22,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 
+#include "core/conf.h"
 #include "net/lease_raw.h"
 
 #define RAW_FD_MAX 4096
@@ -197,6 +198,100 @@ int lease_raw_refresh(int fd, uint32_t ms, char *reason, size_t len)
 		r = read_acks(fd, 1, first, first + 7);
 	if (r < 0 && reason && len)
 		snprintf(reason, len, "nf_tables lease batch: %s",
+			 strerror(-r));
+	return r;
+}
+
+/* One set-element message: keys[0..n) of klen bytes into family's
+ * vipd_lease set. */
+static int put_keys(struct mnl_nlmsg_batch *b, uint16_t type, int family,
+		    const char *set, const uint8_t *const *keys, unsigned n,
+		    unsigned klen, uint32_t seq, int ack)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, "vipd_lease");
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	for (unsigned k = 0; k < n; k++) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+		if (!e) {
+			nftnl_set_free(s);
+			return -ENOMEM;
+		}
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, keys[k], klen);
+		nftnl_set_elem_add(s, e);
+	}
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), type,
+				    (uint16_t)family,
+				    (ack ? NLM_F_ACK : 0) |
+					    (type == NFT_MSG_NEWSETELEM
+						     ? NLM_F_CREATE
+						     : 0),
+				    seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return mnl_nlmsg_batch_next(b) ? 0 : -ENOBUFS;
+}
+
+int lease_raw_held(int fd, const struct conf_vip *v, unsigned nv, int del,
+		   char *reason, size_t len)
+{
+	static const struct {
+		int family, af;
+		const char *set;
+	} sets[3] = {
+		{ NFPROTO_INET, AF_INET, "held4" },
+		{ NFPROTO_ARP, AF_INET, "held4" },
+		{ NFPROTO_INET, AF_INET6, "held6" },
+	};
+	static uint32_t seq;
+	char buf[8192] __attribute__((aligned(4)));
+	const uint8_t *keys[CONF_MAX_ADDRS * 4];
+	struct mnl_nlmsg_batch *b;
+	uint32_t first;
+	unsigned msgs = 0;
+	int r = 0;
+
+	if (!seq)
+		seq = ((uint32_t)time(NULL) << 8) ^ 0x80000000u;
+	b = mnl_nlmsg_batch_start(buf, sizeof(buf) / 2); /* libmnl: half */
+	if (!b)
+		return -ENOMEM;
+	first = seq;
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
+	mnl_nlmsg_batch_next(b);
+	for (unsigned i = 0; i < 3 && r == 0; i++) {
+		unsigned n = 0;
+
+		for (unsigned j = 0; j < nv; j++)
+			for (unsigned k = 0; k < v[j].naddrs; k++)
+				if (v[j].addrs[k].family == sets[i].af &&
+				    n < sizeof(keys) / sizeof(keys[0]))
+					keys[n++] = v[j].addrs[k].addr;
+		if (!n)
+			continue;
+		for (int op = 0; op <= del && r == 0; op++) {
+			r = put_keys(b, op ? NFT_MSG_DELSETELEM
+					   : NFT_MSG_NEWSETELEM,
+				     sets[i].family, sets[i].set, keys, n,
+				     sets[i].af == AF_INET ? 4 : 16, seq++, 1);
+			msgs++;
+		}
+	}
+	nftnl_batch_end(mnl_nlmsg_batch_current(b), seq++);
+	mnl_nlmsg_batch_next(b);
+	if (r == 0 && msgs &&
+	    send(fd, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), 0) < 0)
+		r = -errno;
+	mnl_nlmsg_batch_stop(b);
+	if (r == 0 && msgs)
+		r = read_acks(fd, msgs, first, seq - 1);
+	if (r < 0 && reason && len)
+		snprintf(reason, len, "nf_tables held-set batch: %s",
 			 strerror(-r));
 	return r;
 }

@@ -16,4 +16,11 @@ int lease_raw_find(const uint8_t *seen, size_t n);
  * the tables; -ETIMEDOUT: no answer within a second). */
 int lease_raw_refresh(int fd, uint32_t ms, char *reason, size_t len);
 
+struct conf_vip;
+/* Add the addresses of v[0..nv) to the held sets of the vipd_lease
+ * tables (del: add, then delete them, so that a missing one is no
+ * error), as one batch on the owner's socket fd. */
+int lease_raw_held(int fd, const struct conf_vip *v, unsigned nv, int del,
+		   char *reason, size_t len);
+
 #endif

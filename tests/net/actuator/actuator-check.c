@@ -191,6 +191,12 @@ static int setup_hold(struct nl *nl, struct conf *conf, int idx,
 	r = lease_refresh(*ret_l, 0, reason, sizeof(reason));
 	if (r < 0)
 		return fail("lease_refresh 0", r, reason);
+	/* As vipd does once every VIP is held: from here on holds,
+	 * unholds and refreshes go as raw batches on the kept socket,
+	 * libnftables unloaded (the steps below check each). */
+	r = lease_retire(*ret_l, reason, sizeof(reason));
+	if (r < 0)
+		return fail("lease_retire", r, reason);
 	for (i = 0; i < conf->vips[0].naddrs; i++) {
 		r = addr_add(nl, idx, &conf->vips[0].addrs[i], 60, reason,
 			     sizeof(reason));

@@ -264,20 +264,22 @@ bed_corosync_conf() {
 	mkdir -p "$d/state"
 	# token 100 is refused unless token_retransmits_before_loss_const <= 2
 	[ "$token" -lt 200 ] && retr="	token_retransmits_before_loss_const: 2"
+	local iface="	interface {
+		linknumber: 0
+		knet_ping_interval: 200
+		knet_ping_timeout: 1000
+	}"
+	[ "${BED_TRANSPORT:-knet}" = knet ] || iface=
 	{
 		cat <<-EOF
 		totem {
 			version: 2
 			cluster_name: $BED_P
-			transport: knet
+			transport: ${BED_TRANSPORT:-knet}
 			token: $token
 			token_coefficient: 0
 		$retr
-			interface {
-				linknumber: 0
-				knet_ping_interval: 200
-				knet_ping_timeout: 1000
-			}
+		$iface
 			crypto_cipher: none
 			crypto_hash: none
 		}
