@@ -24,12 +24,6 @@
 #include "proto/peer.h"
 #include "vipd.h"
 
-struct announce {
-	struct vipd *d;
-	unsigned vip;
-	unsigned left;
-};
-
 static void announce_once(struct vipd *d, unsigned vip)
 {
 	const struct conf_vip *v = &d->conf.vips[vip];
@@ -49,41 +43,74 @@ static void announce_once(struct vipd *d, unsigned vip)
 	}
 }
 
+/* One timer for the repeats of every VIP, armed at the earliest: a
+ * failover of many VIPs repeats them in a few wake-ups, not one each
+ * (a timer per VIP was a tenth of its cost).  A repeat may come up to
+ * a tenth of its interval early, to share a wake-up. */
+static int on_announce(sd_event_source *s, uint64_t usec, void *ud);
+
+static void announce_arm(struct vipd *d, uint64_t due)
+{
+	uint64_t cur = 0;
+	int on;
+
+	if (!d->ann_src &&
+	    sd_event_add_time(d->ev, &d->ann_src, CLOCK_MONOTONIC, due, 1000,
+			      on_announce, d) < 0) {
+		log_warn("announcement repeats: no timer, skipping them");
+		return;
+	}
+	on = sd_event_source_get_enabled(d->ann_src, NULL) > 0;
+	sd_event_source_get_time(d->ann_src, &cur);
+	if (on && cur <= due)
+		return;
+	sd_event_source_set_time(d->ann_src, due);
+	sd_event_source_set_enabled(d->ann_src, SD_EVENT_ONESHOT);
+}
+
 static int on_announce(sd_event_source *s, uint64_t usec, void *ud)
 {
-	struct announce *an = ud;
-	const struct conf_vip *v = &an->d->conf.vips[an->vip];
-	struct core_vip_info vi;
+	struct vipd *d = ud;
+	uint64_t next = UINT64_MAX;
 
-	core_vip_get(an->d->core, an->vip, &vi);
-	if (vi.local_up)
-		announce_once(an->d, an->vip);
-	if (!vi.local_up || --an->left == 0) {
-		sd_event_source_disable_unref(s);
-		free(an);
-		return 0;
+	for (unsigned i = 0; i < d->conf.nvips; i++) {
+		const struct conf_vip *v = &d->conf.vips[i];
+		uint64_t step = v->announce_interval_ms * 1000ull;
+		struct core_vip_info vi;
+
+		if (!d->ann_left[i])
+			continue;
+		if (d->ann_due[i] <= usec + step / 10) {
+			core_vip_get(d->core, i, &vi);
+			if (!vi.local_up) {
+				d->ann_left[i] = 0;
+				continue;
+			}
+			announce_once(d, i);
+			d->ann_due[i] += step;
+			if (--d->ann_left[i] == 0)
+				continue;
+		}
+		if (d->ann_due[i] < next)
+			next = d->ann_due[i];
 	}
-	sd_event_source_set_time(s, usec + v->announce_interval_ms * 1000ull);
-	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	if (next != UINT64_MAX)
+		announce_arm(d, next);
+	return 0;
 }
 
 static void announce_start(struct vipd *d, unsigned vip)
 {
 	const struct conf_vip *v = &d->conf.vips[vip];
-	struct announce *an;
 
 	announce_once(d, vip);
-	if (v->announce_count <= 1)
+	d->ann_left[vip] = (uint8_t)(v->announce_count > 1
+					     ? v->announce_count - 1
+					     : 0);
+	if (!d->ann_left[vip])
 		return;
-	an = calloc(1, sizeof(*an));
-	if (!an)
-		return;
-	*an = (struct announce){ .d = d, .vip = vip,
-				 .left = v->announce_count - 1 };
-	if (sd_event_add_time_relative(d->ev, NULL, CLOCK_MONOTONIC,
-				       v->announce_interval_ms * 1000ull, 1000,
-				       on_announce, an) < 0)
-		free(an);
+	d->ann_due[vip] = vipd_now(d) + v->announce_interval_ms * 1000ull;
+	announce_arm(d, d->ann_due[vip]);
 }
 
 static int send_one(struct vipd *d, const uint8_t *buf, size_t len)

@@ -13,6 +13,10 @@ __attribute__((format(printf, 1, 2))) void log_err(const char *fmt, ...);
 /* Log fmt with ": strerror(-r)" appended at warning level; returns r. */
 __attribute__((format(printf, 2, 3))) int log_errno(int r, const char *fmt,
 						    ...);
+/* Hold lines in memory until log_flush() (on), or write each at once
+ * (off, the default; turning it off flushes). */
+void log_hold(int on);
+void log_flush(void);
 /* Before the loop only: log and exit(1). */
 __attribute__((format(printf, 1, 2), noreturn)) void fatal(const char *fmt,
 							   ...);

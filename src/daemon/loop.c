@@ -355,3 +355,22 @@ int vipd_loop_setup(struct vipd *d)
 				    EPOLLIN, on_link, d);
 	return r;
 }
+
+/* sd_event_loop(), with the log lines of each dispatch in one write. */
+int vipd_loop_run(struct vipd *d)
+{
+	int r = 0, code = 0;
+
+	log_hold(1);
+	while (sd_event_get_state(d->ev) != SD_EVENT_FINISHED) {
+		r = sd_event_run(d->ev, UINT64_MAX);
+		log_flush();
+		if (r < 0)
+			break;
+	}
+	log_hold(0);
+	if (r < 0)
+		return r;
+	r = sd_event_get_exit_code(d->ev, &code);
+	return r < 0 ? r : code;
+}

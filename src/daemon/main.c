@@ -142,13 +142,15 @@ static void setup(struct vipd *d)
 	d->self_id = d->conf.nodes[self].id;
 	d->ifindex = calloc(d->conf.nvips + 1, sizeof(*d->ifindex));
 	d->held = calloc(d->conf.nvips + 1, sizeof(*d->held));
+	d->ann_left = calloc(d->conf.nvips + 1, sizeof(*d->ann_left));
+	d->ann_due = calloc(d->conf.nvips + 1, sizeof(*d->ann_due));
 	d->entries = calloc(d->conf.nvips + 1, sizeof(*d->entries));
 	d->sendbuf_len = PEER_HDR_SIZE + 64 + 4 +
 			 (size_t)(d->conf.nvips + 1) * PEER_ENTRY_MAX_SIZE;
 	d->sendbuf = malloc(d->sendbuf_len);
 	d->bundle = malloc(PEER_BUNDLE_MAX);
 	if (!d->ifindex || !d->held || !d->entries || !d->sendbuf ||
-	    !d->bundle)
+	    !d->bundle || !d->ann_left || !d->ann_due)
 		fatal("out of memory");
 	r = core_new(&d->conf, d->self_id, &vipd_core_ops, d, &d->core);
 	if (r < 0)
@@ -185,6 +187,7 @@ static void teardown(struct vipd *d)
 	sd_event_source_disable_unref(d->refresh_src);
 	sd_event_source_disable_unref(d->flush_src);
 	sd_event_source_disable_unref(d->bundle_src);
+	sd_event_source_disable_unref(d->ann_src);
 	sd_event_source_disable_unref(d->link_src);
 	sd_event_source_disable_unref(d->cpg_src);
 	sd_event_source_disable_unref(d->quorum_src);
@@ -227,7 +230,7 @@ int main(int argc, char **argv)
 	vipd_engine_connect(&d);
 	log_notice("vipd started as node '%s' (id %u), %u VIPs, lease %u ms",
 		   d.conf.node, d.self_id, d.conf.nvips, core_lease_ms(d.core));
-	r = sd_event_loop(d.ev);
+	r = vipd_loop_run(&d);
 	teardown(&d);
 	return r < 0 ? 1 : 0;
 }

@@ -42,6 +42,9 @@ struct vipd {
 	struct ctl_server *ctl;           /* owned */
 	int *ifindex;                     /* owned, per VIP */
 	uint8_t *held;                    /* owned, per VIP: in held sets */
+	uint8_t *ann_left;                /* owned, per VIP: repeats due */
+	uint64_t *ann_due;                /* owned, per VIP: next repeat */
+	sd_event_source *ann_src;         /* owned: the earliest repeat */
 	uint8_t *sendbuf;                 /* owned */
 	size_t sendbuf_len;
 	uint8_t *bundle;                  /* owned, PEER_BUNDLE_MAX bytes */
@@ -63,6 +66,7 @@ void vipd_schedule(struct vipd *d);
 /* Retry messages corosync could not take yet, a little later. */
 void vipd_flush_later(struct vipd *d);
 int vipd_loop_setup(struct vipd *d);
+int vipd_loop_run(struct vipd *d); /* until sd_event_exit(); its code */
 void vipd_engine_connect(struct vipd *d);
 
 /* act.c */

@@ -193,6 +193,8 @@ int link_watch_read(struct link_watch *lw, link_cb_t cb, void *ud)
 		r = link_parse(lw->rx, (size_t)n, cb, ud);
 		if (r < 0)
 			return r;
+		if (r > 0) /* an address may have changed */
+			link_hwaddr_forget();
 		events += r;
 	}
 }
@@ -225,7 +227,42 @@ int link_is_up(struct nl *nl, int ifindex)
 	return p.events ? p.is_up : -ENODEV;
 }
 
+/* Hardware addresses looked up since the last link event: a failover of
+ * many VIPs announces each on the same few interfaces, and two ioctls
+ * per announcement were a tenth of its cost. */
+#define HW_CACHE 8
+static struct {
+	int ifindex; /* 0: free */
+	uint8_t mac[6];
+} hw_cache[HW_CACHE];
+static unsigned hw_next;
+
+void link_hwaddr_forget(void)
+{
+	memset(hw_cache, 0, sizeof(hw_cache));
+}
+
+static int hwaddr_query(int ifindex, uint8_t mac[6]);
+
 int link_hwaddr(int ifindex, uint8_t mac[6])
+{
+	int r;
+
+	for (unsigned i = 0; i < HW_CACHE; i++)
+		if (hw_cache[i].ifindex == ifindex && ifindex > 0) {
+			memcpy(mac, hw_cache[i].mac, 6);
+			return 0;
+		}
+	r = hwaddr_query(ifindex, mac);
+	if (r == 0) {
+		hw_cache[hw_next].ifindex = ifindex;
+		memcpy(hw_cache[hw_next].mac, mac, 6);
+		hw_next = (hw_next + 1) % HW_CACHE;
+	}
+	return r;
+}
+
+static int hwaddr_query(int ifindex, uint8_t mac[6])
 {
 	static int fd = -1; /* ioctl socket, kept for the process's life */
 	struct ifreq ifr = {0};

@@ -54,8 +54,12 @@ int link_index(const char *ifname);
  */
 int link_is_up(struct nl *nl, int ifindex);
 
+/* Forget the hardware addresses link_hwaddr() remembers (every link
+ * event read by link_watch_read() does). */
+void link_hwaddr_forget(void);
 /*
- * Copies the 6-byte Ethernet address of ifindex into mac.
+ * Copies the 6-byte Ethernet address of ifindex into mac, remembered
+ * until the next link event.
  * Returns 0, -EOPNOTSUPP if the link is not Ethernet, or -errno.
  */
 int link_hwaddr(int ifindex, uint8_t mac[6]);
