@@ -149,9 +149,15 @@ static int read_acks(int fd, unsigned want, uint32_t first, uint32_t last)
 		ssize_t n;
 		int len;
 
-		if (poll(&p, 1, RAW_TIMEOUT_MS) != 1)
-			return -ETIMEDOUT;
-		n = recv(fd, buf, sizeof(buf), 0);
+		/* The kernel runs a batch inside send(): the acks are
+		 * usually there already, and a poll first would be a
+		 * third syscall per refresh. */
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (poll(&p, 1, RAW_TIMEOUT_MS) != 1)
+				return -ETIMEDOUT;
+			n = recv(fd, buf, sizeof(buf), 0);
+		}
 		if (n < 0)
 			return -errno;
 		len = (int)n;

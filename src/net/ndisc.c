@@ -83,7 +83,7 @@ int ndisc_send_na(int ifindex, const uint8_t ipv6[16], char *reason, size_t len)
 {
 	struct na_tlla p = {0};
 	struct icmp6_filter filt;
-	int fd, r;
+	int fd, r, zero = 0;
 
 	if (reason && len)
 		reason[0] = '\0';
@@ -107,6 +107,16 @@ int ndisc_send_na(int ifindex, const uint8_t ipv6[16], char *reason, size_t len)
 		if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt,
 			       sizeof(filt)) == -1) {
 			r = fail(-errno, "icmpv6 filter", reason, len);
+			close(fd);
+			return r;
+		}
+		/* Our own stack has no use for our announcements: looped
+		 * back, each walked the interface's multicast list (one
+		 * group per VIP address), a sixth of a failover of 1,000
+		 * IPv6 VIPs. */
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero,
+			       sizeof(zero)) == -1) {
+			r = fail(-errno, "icmpv6 multicast loop", reason, len);
 			close(fd);
 			return r;
 		}
