@@ -2,7 +2,9 @@
 /*
  * The client side of actuator.sh, run in the client namespace: waits for
  * a gratuitous ARP or an unsolicited NA on a packet socket and prints the
- * announced MAC, or sends one ICMP echo and says whether it was answered.
+ * announced MAC (garp-all, na-all: every one until the deadline, with the
+ * ms since start; cluster-basic counts vipd's repeats), or sends one ICMP
+ * echo and says whether it was answered.
  * Exit 0 when seen/answered, 1 on timeout, 2 on bad usage or error.
  */
 #include <errno.h>
@@ -76,12 +78,27 @@ static void print_mac(const uint8_t *m)
 	       m[5]);
 }
 
+/* all: every one until the deadline, each as "MAC MS" (ms since start) */
+static int seen_one(const uint8_t *mac, int all, long start, int *seen)
+{
+	if (!all) {
+		print_mac(mac);
+		return 1;
+	}
+	printf("%02x:%02x:%02x:%02x:%02x:%02x %ld\n", mac[0], mac[1], mac[2],
+	       mac[3], mac[4], mac[5], now_ms() - start);
+	fflush(stdout);
+	(*seen)++;
+	return 0;
+}
+
 /* Ethernet + ARP: broadcast request with spa == tpa == ip */
-static int wait_garp(const char *dev, const char *ip, long deadline)
+static int wait_garp(const char *dev, const char *ip, long deadline, int all)
 {
 	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	uint8_t p[128], a[4];
-	int fd = packet_socket(dev, ETH_P_ARP);
+	int fd = packet_socket(dev, ETH_P_ARP), seen = 0;
+	long start = now_ms();
 	ssize_t n;
 
 	if (inet_pton(AF_INET, ip, a) != 1)
@@ -89,19 +106,20 @@ static int wait_garp(const char *dev, const char *ip, long deadline)
 	while ((n = recv_until(fd, p, sizeof(p), deadline)) >= 42) {
 		if (memcmp(p, bcast, 6) == 0 && p[20] == 0 && p[21] == 1 &&
 		    memcmp(p + 28, a, 4) == 0 && memcmp(p + 38, a, 4) == 0 &&
-		    memcmp(p + 22, p + 6, 6) == 0) {
-			print_mac(p + 22);
+		    memcmp(p + 22, p + 6, 6) == 0 &&
+		    seen_one(p + 22, all, start, &seen))
 			return 0;
-		}
 	}
-	return 1;
+	return seen ? 0 : 1;
 }
 
 /* Ethernet + IPv6 + NA: to ff02::1, hop limit 255, O flag, TLLA */
-static int wait_na(const char *dev, const char *ip, long deadline)
+static int wait_na(const char *dev, const char *ip, long deadline,
+		   int every)
 {
 	uint8_t p[256], a[16], all[16];
-	int fd = packet_socket(dev, ETH_P_IPV6);
+	int fd = packet_socket(dev, ETH_P_IPV6), seen = 0;
+	long start = now_ms();
 	ssize_t n;
 
 	if (inet_pton(AF_INET6, ip, a) != 1)
@@ -115,12 +133,11 @@ static int wait_na(const char *dev, const char *ip, long deadline)
 		    na[0] != ND_NEIGHBOR_ADVERT || !(na[4] & 0x20) ||
 		    memcmp(na + 8, a, 16) != 0)
 			continue;
-		if (na[24] == ND_OPT_TARGET_LINKADDR && na[25] == 1) {
-			print_mac(na + 26);
+		if (na[24] == ND_OPT_TARGET_LINKADDR && na[25] == 1 &&
+		    seen_one(na + 26, every, start, &seen))
 			return 0;
-		}
 	}
-	return 1;
+	return seen ? 0 : 1;
 }
 
 static uint16_t csum(const void *data, size_t len)
@@ -205,14 +222,19 @@ int main(int argc, char **argv)
 		goto usage;
 	deadline = now_ms() + atol(argv[argc - 1]);
 	if (strcmp(argv[1], "garp") == 0 && argc == 5)
-		return wait_garp(argv[2], argv[3], deadline);
+		return wait_garp(argv[2], argv[3], deadline, 0);
 	if (strcmp(argv[1], "na") == 0 && argc == 5)
-		return wait_na(argv[2], argv[3], deadline);
+		return wait_na(argv[2], argv[3], deadline, 0);
+	if (strcmp(argv[1], "garp-all") == 0 && argc == 5)
+		return wait_garp(argv[2], argv[3], deadline, 1);
+	if (strcmp(argv[1], "na-all") == 0 && argc == 5)
+		return wait_na(argv[2], argv[3], deadline, 1);
 	if (strcmp(argv[1], "ping") == 0 && argc == 4)
 		return strchr(argv[2], ':') ? ping6(argv[2], deadline)
 					    : ping4(argv[2], deadline);
 usage:
-	fprintf(stderr, "usage: %s garp|na DEV ADDR MS | ping ADDR MS\n",
+	fprintf(stderr, "usage: %s garp|na|garp-all|na-all DEV ADDR MS | "
+		"ping ADDR MS\n",
 		argv[0]);
 	return 2;
 }

@@ -32,6 +32,10 @@ done
 ok "lease auto: $want ms on every node (token $CLUSTER_TOKEN ms + consensus)"
 
 say "claim db on n1"
+# every gratuitous ARP for db on the client's link for 1.5 s (vipd: 3, 100 ms apart)
+bed_spawn c "$BED_DIR/garps.out" "$ACT_PROBE" garp-all eth0 192.0.2.100 1500
+gpid=$BED_LAST_PID
+wait_until 5 grep -q ready "$BED_DIR/garps.out" || fail "GARP listener not ready"
 out=$(bed_vipctl n1 --json claim db) || fail "claim db on n1: $out"
 [ "$(jq -r '"\(.holder) \(.term)"' <<<"$out")" = "n1 1" ] || fail "claim reply: $out"
 wait_holder 5 db n1 live $BED_NODES || fail "not every node says db live at n1"
@@ -44,6 +48,15 @@ bed_probe_run "$BED_DIR/claim.json" --target "$VIP" --port "$PORT" --duration-ms
 [ "$(jq -r .lost "$BED_DIR/claim.json")" = 0 ] || fail "probes lost while n1 holds: $(jq -c '{sent, lost}' "$BED_DIR/claim.json")"
 p_dup0 "$BED_DIR/claim.json" claim
 ok "holder n1 term 1 live on all nodes, live_here only on n1, only n1 answers"
+wait "$gpid" || fail "no gratuitous ARP for db: $(cat "$BED_DIR/garps.out")"
+mac1=$(ip -n "$(bed_ns n1)" -br link show eth0 | awk '{ print $3 }')
+garps=$(grep -v ready "$BED_DIR/garps.out")
+[ "$(awk '{ print $1 }' <<<"$garps" | sort -u)" = "$mac1" ] ||
+	fail "gratuitous ARPs for db not all from n1 ($mac1): $garps"
+[ "$(wc -l <<<"$garps")" = 3 ] || fail "want 3 gratuitous ARPs (default announce 3 interval 100ms), got: $garps"
+awk 'NR > 1 && $2 - t < 80 { exit 1 } { t = $2 }' <<<"$garps" ||
+	fail "gratuitous ARPs less than 80 ms apart (default interval 100ms): $garps"
+ok "n1 announced db 3 times, ~100 ms apart: $(awk '{ printf "%s%s", s, $2; s = "/" }' <<<"$garps") ms"
 
 say "move db n1 -> n2 (from n3) -> n3 (from n1) while probing"
 bed_probe_start moves --target "$VIP" --port "$PORT" --duration-ms 0
