@@ -68,10 +68,35 @@ static void announce_arm(struct vipd *d, uint64_t due)
 	sd_event_source_set_enabled(d->ann_src, SD_EVENT_ONESHOT);
 }
 
+/* While addresses are still being added (a failover of many VIPs adds
+ * CORE_UP_BATCH a pass), repeats wait: each costs as much as a first
+ * announcement, and every VIP live and announced once comes first.  A
+ * repeat waits at most ANNOUNCE_DEFER_MAX_US past its time. */
+#define ANNOUNCE_BUSY_US 5000ull
+#define ANNOUNCE_DEFER_MAX_US 1000000ull
+
+static int announce_defer(struct vipd *d, uint64_t usec)
+{
+	uint64_t now = vipd_now(d);
+
+	if (now >= d->last_up_us + ANNOUNCE_BUSY_US ||
+	    now >= usec + ANNOUNCE_DEFER_MAX_US)
+		return 0;
+	sd_event_source_set_time(d->ann_src, now + ANNOUNCE_BUSY_US);
+	sd_event_source_set_enabled(d->ann_src, SD_EVENT_ONESHOT);
+	return 1;
+}
+
 static int on_announce(sd_event_source *s, uint64_t usec, void *ud)
 {
 	struct vipd *d = ud;
 	uint64_t next = UINT64_MAX;
+
+	if (!d->ann_first)
+		d->ann_first = usec;
+	if (announce_defer(d, d->ann_first))
+		return 0;
+	d->ann_first = 0;
 
 	for (unsigned i = 0; i < d->conf.nvips; i++) {
 		const struct conf_vip *v = &d->conf.vips[i];
@@ -255,6 +280,7 @@ static int act_vip_up(void *ud, unsigned vip)
 		}
 	}
 	log_debug("VIP '%s' added at %llu us", v->name, vipd_mono_us());
+	d->last_up_us = vipd_now(d);
 	announce_start(d, vip);
 	log_info("VIP '%s' live on %s", v->name, v->dev);
 	act_hook(d, "acquire", vip);

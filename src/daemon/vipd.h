@@ -45,6 +45,8 @@ struct vipd {
 	uint8_t *ann_left;                /* owned, per VIP: repeats due */
 	uint64_t *ann_due;                /* owned, per VIP: next repeat */
 	sd_event_source *ann_src;         /* owned: the earliest repeat */
+	uint64_t ann_first;               /* repeats due since, 0: none */
+	uint64_t last_up_us;              /* last address added */
 	uint8_t *sendbuf;                 /* owned */
 	size_t sendbuf_len;
 	uint8_t *bundle;                  /* owned, PEER_BUNDLE_MAX bytes */
