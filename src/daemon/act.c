@@ -90,13 +90,15 @@ static int announce_defer(struct vipd *d, uint64_t usec)
 static int on_announce(sd_event_source *s, uint64_t usec, void *ud)
 {
 	struct vipd *d = ud;
-	uint64_t next = UINT64_MAX;
+	uint64_t next = UINT64_MAX, now = vipd_now(d);
 
 	if (!d->ann_first)
 		d->ann_first = usec;
 	if (announce_defer(d, d->ann_first))
 		return 0;
 	d->ann_first = 0;
+	if (now > usec) /* late (deferred): what is due by now */
+		usec = now;
 
 	for (unsigned i = 0; i < d->conf.nvips; i++) {
 		const struct conf_vip *v = &d->conf.vips[i];
@@ -112,7 +114,10 @@ static int on_announce(sd_event_source *s, uint64_t usec, void *ud)
 				continue;
 			}
 			announce_once(d, i);
-			d->ann_due[i] += step;
+			/* a late repeat keeps its spacing to the next */
+			d->ann_due[i] = d->ann_due[i] + step > usec + step
+						? d->ann_due[i] + step
+						: usec + step;
 			if (--d->ann_left[i] == 0)
 				continue;
 		}

@@ -4,6 +4,7 @@
  * journald keep the level.  Never allocates.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,11 +39,25 @@ void log_flush(void)
 	held_len = 0;
 }
 
+/* An assert must not take the lines of the dispatch that led to it:
+ * write them (write(2) is async-signal-safe), then abort.  Faults are
+ * left to the default action (and to the sanitizers' reports). */
+static void on_fatal_signal(int sig)
+{
+	if (holding && held_len)
+		(void)!write(STDERR_FILENO, held, held_len);
+	raise(sig); /* SA_RESETHAND: the default action now */
+}
+
 void log_hold(int on)
 {
+	struct sigaction sa = { .sa_handler = on ? on_fatal_signal : SIG_DFL,
+				.sa_flags = SA_RESETHAND | SA_NODEFER };
+
 	if (!on)
 		log_flush();
 	holding = on;
+	sigaction(SIGABRT, &sa, NULL);
 }
 
 static void emit(const char *line, size_t n)

@@ -196,6 +196,8 @@ static void teardown(struct vipd *d)
 	sd_event_unref(d->ev);
 	free(d->ifindex);
 	free(d->held);
+	free(d->ann_left);
+	free(d->ann_due);
 	free(d->entries);
 	free(d->sendbuf);
 	free(d->bundle);

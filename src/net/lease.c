@@ -394,6 +394,23 @@ out_free:
 	return r;
 }
 
+/* libnftables points libgmp's allocator at its own functions: should
+ * anything else keep libgmp loaded once libnftables is unloaded, those
+ * would point into nothing.  Give libgmp back libc's (NULL: defaults). */
+static void gmp_reset(void)
+{
+	void *gmp = dlopen("libgmp.so.10", RTLD_NOW | RTLD_NOLOAD);
+	void (*set)(void *(*)(size_t), void *(*)(void *, size_t, size_t),
+		    void (*)(void *, size_t));
+
+	if (!gmp)
+		return;
+	*(void **)&set = dlsym(gmp, "__gmp_set_memory_functions");
+	if (set)
+		set(NULL, NULL, NULL);
+	dlclose(gmp);
+}
+
 int lease_retire(struct lease *l, char *reason, size_t len)
 {
 	int fd;
@@ -415,6 +432,7 @@ int lease_retire(struct lease *l, char *reason, size_t len)
 	}
 	l->api.ctx_free(l->nft);
 	l->nft = NULL;
+	gmp_reset();
 	dlclose(l->api.so);
 	l->api.so = NULL;
 	l->rawfd = fd;

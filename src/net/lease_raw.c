@@ -165,8 +165,10 @@ static int read_acks(int fd, unsigned want, uint32_t first, uint32_t last)
 		     mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
-			if (nlh->nlmsg_seq < first || nlh->nlmsg_seq > last)
-				continue; /* not ours */
+			/* not ours (unsigned: the range may wrap) */
+			if ((uint32_t)(nlh->nlmsg_seq - first) >
+			    (uint32_t)(last - first))
+				continue;
 			if (nlh->nlmsg_type != NLMSG_ERROR ||
 			    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
 				continue;
@@ -274,11 +276,15 @@ int lease_raw_held(int fd, const struct conf_vip *v, unsigned nv, int del,
 		unsigned n = 0;
 
 		for (unsigned j = 0; j < nv; j++)
-			for (unsigned k = 0; k < v[j].naddrs; k++)
-				if (v[j].addrs[k].family == sets[i].af &&
-				    n < sizeof(keys) / sizeof(keys[0]))
+			for (unsigned k = 0; k < v[j].naddrs; k++) {
+				if (v[j].addrs[k].family != sets[i].af)
+					continue;
+				if (n == sizeof(keys) / sizeof(keys[0]))
+					r = -E2BIG; /* for one VIP at a time */
+				else
 					keys[n++] = v[j].addrs[k].addr;
-		if (!n)
+			}
+		if (!n || r < 0)
 			continue;
 		for (int op = 0; op <= del && r == 0; op++) {
 			r = put_keys(b, op ? NFT_MSG_DELSETELEM

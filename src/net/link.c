@@ -181,6 +181,9 @@ int link_watch_read(struct link_watch *lw, link_cb_t cb, void *ud)
 	ssize_t n;
 	int r;
 
+	/* Something changed (or events were lost: ENOBUFS): the callbacks
+	 * below may announce at once, with a fresh MAC. */
+	link_hwaddr_forget();
 	for (;;) {
 		n = mnl_socket_recvfrom(lw->sock, lw->rx, sizeof(lw->rx));
 		if (n == -1) {
@@ -193,8 +196,6 @@ int link_watch_read(struct link_watch *lw, link_cb_t cb, void *ud)
 		r = link_parse(lw->rx, (size_t)n, cb, ud);
 		if (r < 0)
 			return r;
-		if (r > 0) /* an address may have changed */
-			link_hwaddr_forget();
 		events += r;
 	}
 }

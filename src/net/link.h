@@ -54,8 +54,8 @@ int link_index(const char *ifname);
  */
 int link_is_up(struct nl *nl, int ifindex);
 
-/* Forget the hardware addresses link_hwaddr() remembers (every link
- * event read by link_watch_read() does). */
+/* Forget the hardware addresses link_hwaddr() remembers (every
+ * link_watch_read() does, before its callbacks run). */
 void link_hwaddr_forget(void);
 /*
  * Copies the 6-byte Ethernet address of ifindex into mac, remembered

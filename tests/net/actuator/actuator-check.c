@@ -112,6 +112,60 @@ static int cmd_announce(int argc, char **argv)
 	return r < 0 ? fail(argv[0], r, reason) : 0;
 }
 
+static void any_cb(int ifindex, const char *ifname, bool is_up, void *ud)
+{
+	(void)ifindex;
+	(void)ifname;
+	(void)is_up;
+	(void)ud;
+}
+
+/* newmac DEV ADDR MAC: GARP (the MAC is remembered), change the MAC with
+ * ip(8), read the link event as vipd does, GARP again (three times): those
+ * must carry the new MAC.  A stale MAC in the ARP payload differs from
+ * the frame's source, which the client probe does not count. */
+static int cmd_newmac(int argc, char **argv)
+{
+	char reason[256] = "", cmd[256];
+	struct link_watch *lw;
+	struct conf_addr a;
+	struct pollfd pfd = { .events = POLLIN };
+	int idx, r;
+
+	if (argc != 4 || parse_addr(argv[2], &a) < 0 || a.family != AF_INET)
+		return 2;
+	idx = link_index(argv[1]);
+	if (idx < 0)
+		return fail("link_index", idx, "");
+	pfd.fd = link_watch_open(&lw);
+	if (pfd.fd < 0)
+		return fail("link_watch_open", pfd.fd, "");
+	r = garp_send(idx, a.addr, reason, sizeof(reason));
+	if (r < 0)
+		return fail("garp before", r, reason);
+	snprintf(cmd, sizeof(cmd), "ip link set dev %s address %s", argv[1],
+		 argv[3]);
+	if (system(cmd) != 0)
+		return fail("ip link set address", -EIO, cmd);
+	if (poll(&pfd, 1, 2000) != 1)
+		return fail("no link event after the MAC change", -ETIMEDOUT,
+			    "");
+	r = link_watch_read(lw, any_cb, NULL);
+	if (r < 0 && r != -ENOBUFS)
+		return fail("link_watch_read", r, "");
+	link_watch_free(lw);
+	/* three, as vipd does: under load the listener may miss one */
+	for (int i = 0; i < 3; i++) {
+		struct timespec ts = { .tv_nsec = 100000000L };
+
+		r = garp_send(idx, a.addr, reason, sizeof(reason));
+		if (r < 0)
+			return fail("garp after", r, reason);
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
 static int cmd_link(struct nl *nl, int argc, char **argv)
 {
 	int idx, r;
@@ -280,7 +334,7 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		fprintf(stderr,
 			"usage: %s add|del|present|extack|garp|na|"
-			"link|watch|hold ...\n",
+			"link|watch|newmac|hold ...\n",
 			argv[0]);
 		return 2;
 	}
@@ -290,6 +344,8 @@ int main(int argc, char **argv)
 		return cmd_announce(argc, argv);
 	if (strcmp(argv[0], "watch") == 0)
 		return cmd_watch(argc, argv);
+	if (strcmp(argv[0], "newmac") == 0)
+		return cmd_newmac(argc, argv);
 	r = nl_open(&nl);
 	if (r < 0)
 		return fail("nl_open", r, "");

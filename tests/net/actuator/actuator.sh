@@ -167,6 +167,19 @@ announce na $V6 "$npid"
 wait "$npid" || fail "no unsolicited NA for $V6 seen by the client"
 has_line "$TMP/na" "$mac" || fail "NA not for $mac: $(cat "$TMP/na")"
 ok "unsolicited NA with TLLA $mac"
+
+# the MAC is remembered between announcements, and forgotten on a link event
+newmac=02:00:5e:00:53:01 # documentation MAC range (RFC 7042)
+ip netns exec "$C" "$PROBE" garp-all "$VC" $V4 2500 >"$TMP/garps" &
+gpid=$!
+PIDS="$PIDS $gpid"
+wait_until 3000 has_line "$TMP/garps" ready || fail "ARP listener not ready"
+in_s "$CHECK" newmac "$VS" $V4 $newmac || fail "newmac: GARP, MAC change, GARP"
+in_s ip link set dev "$VS" address "$mac"
+wait "$gpid" || fail "no gratuitous ARP seen: $(cat "$TMP/garps")"
+grep -q "^$newmac " "$TMP/garps" ||
+	fail "no GARP from the new MAC $newmac: $(cat "$TMP/garps")"
+ok "announcements follow a MAC change to $newmac (seen: $(grep -v ready "$TMP/garps" | awk '{ print $1 }' | sort | uniq -c | tr -s ' \n' ' '))"
 in_s "$CHECK" del "$VS" $V4/24 || fail "addr_del $V4"
 in_s "$CHECK" del "$VS" $V6/64 || fail "addr_del $V6"
 
