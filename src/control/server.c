@@ -515,6 +515,15 @@ int ctl_send(struct ctl_server *s, uint64_t conn_id, const char *json_line)
 		conn_linger(c, 0);
 		return r == -ENOMEM ? r : -ENOBUFS;
 	}
+	/* A reply leaves now, not on a loop pass of its own (with two
+	 * epoll changes) -- one per claim of a burst.  Whatever the socket
+	 * does not take waits for EPOLLOUT; an error shows there too, and
+	 * the connection is closed by conn_io(), never from here (we may
+	 * be inside it).  Requests waiting behind this one, or a
+	 * half-closed client to finish, still need that pass (EPOLLOUT
+	 * brings it), so then the reply goes with it as before. */
+	if (c->inlen == 0 && !c->eof)
+		(void)conn_flush(c);
 	(void)conn_update_events(c);
 	return 0;
 }
