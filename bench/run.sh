@@ -22,6 +22,10 @@ SCENARIOS=${SCENARIOS:-move kill term hung link back peer}
 IDLE_S=${IDLE_S:-60}
 TOKEN=${TOKEN:-300}
 export BED_LEASE=${BED_LEASE:-auto}  # vipd's lease (tests/net/bed/bed.sh)
+# The client stands for another machine: at SCHED_OTHER it stalled for milliseconds just when
+# the nodes' real-time daemons handed a VIP over, and a probe that sends nothing loses nothing
+# (seen: a 7.4 ms send gap across a hand-over counted as 0 ms outage).
+export BED_PROBE_RT=${BED_PROBE_RT-50}
 VIPSCALE=$BED_BUILD_ROOT/bench/vip-scale
 VIP=192.0.2.100
 PORT=7777
@@ -84,7 +88,7 @@ vipd_claim_n1() { vipd_ready n1 3 && bed_vipctl n1 claim bench --wait 5 >/dev/nu
 vipd_alive() { _bed_alive "${BED_VIPD[$1]:-}"; }
 vipd_pids() { bed_vipd_pid "$1"; }
 vipd_start() {
-	bed_vipd_start "$1"
+	bed_vipd_start "$1" "" ${VIPD_ARGS:-}
 	wait_until 20 vipd_ready "$1" 3 || log "vipd $1 not ready again"
 }
 vipd_signal() { bed_vipd_kill "$1" "$2"; }

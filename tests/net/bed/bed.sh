@@ -24,6 +24,11 @@
 #   BED_KEEP=1      keep the run directory (logs, configs) even on success; it is always
 #                   kept on failure and its path is printed.
 #   BED_VERBOSE=1   trace bed actions to stderr.
+#   BED_PROBE_RT=N  run the client probe at SCHED_FIFO priority N: the nodes' real-time
+#                   daemons (corosync, vipd) share this machine's CPUs with it, and a probe
+#                   that is not scheduled sends nothing, so a hand-over inside its stall
+#                   shows as no outage (bench/run.sh sets 50).
+#   BED_TRANSPORT   corosync transport (default knet; udpu also works).
 #
 # Cleanup: bed_init sets traps on EXIT, INT and TERM; a test must not replace them (define a
 # function bed_on_cleanup instead: bed_cleanup calls it first).
@@ -506,7 +511,7 @@ bed_responders_start() {
 bed_probe_run() {
 	local out=$1; shift
 	[ -x "$BED_PROBE" ] || bed_die "probe not found: $BED_PROBE"
-	bed_exec c "$BED_PROBE" --out "$out" "$@"
+	bed_exec c ${BED_PROBE_RT:+chrt -f "$BED_PROBE_RT"} "$BED_PROBE" --out "$out" "$@"
 }
 
 # bed_probe_start NAME probe-args... : start a probe in the client namespace in the background
@@ -518,8 +523,8 @@ bed_probe_start() {
 	[ -x "$BED_PROBE" ] || bed_die "probe not found: $BED_PROBE"
 	d=$BED_DIR/c
 	rm -f "$d/$name.json" "$d/$name.stop" "$d/$name.ready"
-	bed_spawn c "$d/$name.log" "$BED_PROBE" --out "$d/$name.json" --stop-file "$d/$name.stop" \
-		--ready-file "$d/$name.ready" "$@"
+	bed_spawn c "$d/$name.log" ${BED_PROBE_RT:+chrt -f "$BED_PROBE_RT"} "$BED_PROBE" \
+		--out "$d/$name.json" --stop-file "$d/$name.stop" --ready-file "$d/$name.ready" "$@"
 	BED_PROBE_PID[$name]=$BED_LAST_PID
 	wait_until 5 test -e "$d/$name.ready" || bed_die "probe $name did not start: $(cat "$d/$name.log")"
 }
