@@ -61,38 +61,40 @@ int lease_raw_find(const uint8_t *seen, size_t n)
 	return found;
 }
 
-/* One set-element message for the "lease" set of family's vipd_lease. */
+/* Elements of one set of a vipd_lease table: n keys of klen bytes, with
+ * a timeout (and expiry) of ms, or none if 0. */
+struct elems {
+	const char *set;
+	const void *const *keys;
+	unsigned n, klen;
+	uint32_t ms;
+};
+
+/* One set-element message of type for family's vipd_lease table. */
 static int put_elems(struct mnl_nlmsg_batch *b, uint16_t type, int family,
-		     uint32_t seq, uint32_t ms, int ack)
+		     const struct elems *el, uint32_t seq, int ack)
 {
-	static const uint8_t v4 = NFPROTO_IPV4, v6 = NFPROTO_IPV6;
-	static const uint8_t arp_eth[2] = { 0, 1 }; /* arp htype 1, BE */
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
-	const void *keys[2] = { &v4, &v6 };
-	unsigned nkeys = 2, klen = 1;
 
 	if (!s)
 		return -ENOMEM;
-	if (family == NFPROTO_ARP) {
-		keys[0] = arp_eth;
-		nkeys = 1;
-		klen = 2;
-	}
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, "vipd_lease");
-	nftnl_set_set_str(s, NFTNL_SET_NAME, "lease");
-	for (unsigned k = 0; k < nkeys; k++) {
+	nftnl_set_set_str(s, NFTNL_SET_NAME, el->set);
+	for (unsigned k = 0; k < el->n; k++) {
 		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
 
 		if (!e) {
 			nftnl_set_free(s);
 			return -ENOMEM;
 		}
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, keys[k], klen);
-		if (ms) {
-			nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, ms);
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, el->keys[k],
+				   el->klen);
+		if (el->ms) {
+			nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
+					       el->ms);
 			nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_EXPIRATION,
-					       ms);
+					       el->ms);
 		}
 		nftnl_set_elem_add(s, e);
 	}
@@ -105,8 +107,26 @@ static int put_elems(struct mnl_nlmsg_batch *b, uint16_t type, int family,
 				    seq);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
-	mnl_nlmsg_batch_next(b);
-	return 0;
+	return mnl_nlmsg_batch_next(b) ? 0 : -ENOBUFS;
+}
+
+/* The "lease" set's elements: ipv4 and ipv6 (inet), htype 1 (arp). */
+static int put_lease(struct mnl_nlmsg_batch *b, uint16_t type, int family,
+		     uint32_t seq, uint32_t ms, int ack)
+{
+	static const uint8_t v4 = NFPROTO_IPV4, v6 = NFPROTO_IPV6;
+	static const uint8_t arp_eth[2] = { 0, 1 }; /* arp htype 1, BE */
+	static const void *const inet_keys[2] = { &v4, &v6 };
+	static const void *const arp_keys[1] = { arp_eth };
+	struct elems el = { .set = "lease", .keys = inet_keys, .n = 2,
+			    .klen = 1, .ms = ms };
+
+	if (family == NFPROTO_ARP) {
+		el.keys = arp_keys;
+		el.n = 1;
+		el.klen = 2;
+	}
+	return put_elems(b, type, family, &el, seq, ack);
 }
 
 /* Add (so that it exists), delete, and add again with the timeout: one
@@ -124,12 +144,12 @@ static int build(struct mnl_nlmsg_batch *b, uint32_t seq, uint32_t ms)
 	for (unsigned i = 0; i < 2 && r == 0; i++) {
 		int last = i == 1;
 
-		r = put_elems(b, NFT_MSG_NEWSETELEM, fam[i], seq++, 0, 0);
+		r = put_lease(b, NFT_MSG_NEWSETELEM, fam[i], seq++, 0, 0);
 		if (r == 0)
-			r = put_elems(b, NFT_MSG_DELSETELEM, fam[i], seq++, 0,
+			r = put_lease(b, NFT_MSG_DELSETELEM, fam[i], seq++, 0,
 				      last && !ms);
 		if (r == 0 && ms)
-			r = put_elems(b, NFT_MSG_NEWSETELEM, fam[i], seq++,
+			r = put_lease(b, NFT_MSG_NEWSETELEM, fam[i], seq++,
 				      ms, last);
 	}
 	nftnl_batch_end(mnl_nlmsg_batch_current(b), seq);
@@ -210,59 +230,73 @@ int lease_raw_refresh(int fd, uint32_t ms, char *reason, size_t len)
 	return r;
 }
 
-/* One set-element message: keys[0..n) of klen bytes into family's
- * vipd_lease set. */
-static int put_keys(struct mnl_nlmsg_batch *b, uint16_t type, int family,
-		    const char *set, const uint8_t *const *keys, unsigned n,
-		    unsigned klen, uint32_t seq, int ack)
+/* The held sets: which table family, which addresses. */
+static const struct {
+	int family, af;
+	const char *set;
+} held_sets[3] = {
+	{ NFPROTO_INET, AF_INET, "held4" },
+	{ NFPROTO_ARP, AF_INET, "held4" },
+	{ NFPROTO_INET, AF_INET6, "held6" },
+};
+
+/* The addresses of family af in v[0..nv) into keys[0..max); their count,
+ * or -E2BIG (holds go one VIP at a time). */
+static int held_keys(const struct conf_vip *v, unsigned nv, int af,
+		     const void **keys, unsigned max)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
+	unsigned n = 0;
 
-	if (!s)
-		return -ENOMEM;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, "vipd_lease");
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
-	for (unsigned k = 0; k < n; k++) {
-		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-
-		if (!e) {
-			nftnl_set_free(s);
-			return -ENOMEM;
+	for (unsigned j = 0; j < nv; j++)
+		for (unsigned k = 0; k < v[j].naddrs; k++) {
+			if (v[j].addrs[k].family != af)
+				continue;
+			if (n == max)
+				return -E2BIG;
+			keys[n++] = v[j].addrs[k].addr;
 		}
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, keys[k], klen);
-		nftnl_set_elem_add(s, e);
+	return (int)n;
+}
+
+/* The messages of a hold (del: add, then delete) after the batch begin;
+ * *seq advances, *msgs counts those that ask for an ack. */
+static int held_build(struct mnl_nlmsg_batch *b, const struct conf_vip *v,
+		      unsigned nv, int del, uint32_t *seq, unsigned *msgs)
+{
+	const void *keys[CONF_MAX_ADDRS * 4];
+	struct elems el = { .keys = keys };
+	int r = 0;
+
+	for (unsigned i = 0; i < 3 && r == 0; i++) {
+		int n = held_keys(v, nv, held_sets[i].af, keys,
+				  sizeof(keys) / sizeof(keys[0]));
+
+		if (n <= 0) {
+			r = n;
+			continue;
+		}
+		el.set = held_sets[i].set;
+		el.n = (unsigned)n;
+		el.klen = held_sets[i].af == AF_INET ? 4 : 16;
+		for (int op = 0; op <= del && r == 0; op++) {
+			r = put_elems(b, op ? NFT_MSG_DELSETELEM
+					    : NFT_MSG_NEWSETELEM,
+				      held_sets[i].family, &el, (*seq)++, 1);
+			(*msgs)++;
+		}
 	}
-	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), type,
-				    (uint16_t)family,
-				    (ack ? NLM_F_ACK : 0) |
-					    (type == NFT_MSG_NEWSETELEM
-						     ? NLM_F_CREATE
-						     : 0),
-				    seq);
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	return mnl_nlmsg_batch_next(b) ? 0 : -ENOBUFS;
+	return r;
 }
 
 int lease_raw_held(int fd, const struct conf_vip *v, unsigned nv, int del,
 		   char *reason, size_t len)
 {
-	static const struct {
-		int family, af;
-		const char *set;
-	} sets[3] = {
-		{ NFPROTO_INET, AF_INET, "held4" },
-		{ NFPROTO_ARP, AF_INET, "held4" },
-		{ NFPROTO_INET, AF_INET6, "held6" },
-	};
 	static uint32_t seq;
 	char buf[8192] __attribute__((aligned(4)));
-	const uint8_t *keys[CONF_MAX_ADDRS * 4];
 	struct mnl_nlmsg_batch *b;
 	uint32_t first;
 	unsigned msgs = 0;
-	int r = 0;
+	int r;
 
 	if (!seq)
 		seq = ((uint32_t)time(NULL) << 8) ^ 0x80000000u;
@@ -272,28 +306,7 @@ int lease_raw_held(int fd, const struct conf_vip *v, unsigned nv, int del,
 	first = seq;
 	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
 	mnl_nlmsg_batch_next(b);
-	for (unsigned i = 0; i < 3 && r == 0; i++) {
-		unsigned n = 0;
-
-		for (unsigned j = 0; j < nv; j++)
-			for (unsigned k = 0; k < v[j].naddrs; k++) {
-				if (v[j].addrs[k].family != sets[i].af)
-					continue;
-				if (n == sizeof(keys) / sizeof(keys[0]))
-					r = -E2BIG; /* for one VIP at a time */
-				else
-					keys[n++] = v[j].addrs[k].addr;
-			}
-		if (!n || r < 0)
-			continue;
-		for (int op = 0; op <= del && r == 0; op++) {
-			r = put_keys(b, op ? NFT_MSG_DELSETELEM
-					   : NFT_MSG_NEWSETELEM,
-				     sets[i].family, sets[i].set, keys, n,
-				     sets[i].af == AF_INET ? 4 : 16, seq++, 1);
-			msgs++;
-		}
-	}
+	r = held_build(b, v, nv, del, &seq, &msgs);
 	nftnl_batch_end(mnl_nlmsg_batch_current(b), seq++);
 	mnl_nlmsg_batch_next(b);
 	if (r == 0 && msgs &&
