@@ -82,8 +82,7 @@ static int announce_defer(struct vipd *d, uint64_t usec)
 	if (now >= d->last_up_us + ANNOUNCE_BUSY_US ||
 	    now >= usec + ANNOUNCE_DEFER_MAX_US)
 		return 0;
-	sd_event_source_set_time(d->ann_src, now + ANNOUNCE_BUSY_US);
-	sd_event_source_set_enabled(d->ann_src, SD_EVENT_ONESHOT);
+	announce_arm(d, now + ANNOUNCE_BUSY_US);
 	return 1;
 }
 

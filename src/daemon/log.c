@@ -66,12 +66,8 @@ static void emit(const char *line, size_t n)
 		fputs(line, stderr);
 		return;
 	}
-	if (held_len + n > sizeof(held))
+	if (held_len + n > sizeof(held)) /* a line is < 1.1 kB */
 		log_flush();
-	if (n > sizeof(held)) {
-		fputs(line, stderr);
-		return;
-	}
 	memcpy(held + held_len, line, n);
 	held_len += n;
 }

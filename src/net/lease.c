@@ -350,6 +350,34 @@ static int load(struct lease *l, const struct conf *conf, int create,
 	return r;
 }
 
+/* libnftables points libgmp's allocator at its own functions: should
+ * anything else keep libgmp loaded once libnftables is unloaded, those
+ * would point into nothing.  Give libgmp back libc's (NULL: defaults). */
+static void gmp_reset(void)
+{
+	void *gmp = dlopen("libgmp.so.10", RTLD_NOW | RTLD_NOLOAD);
+	void (*set)(void *(*)(size_t), void *(*)(void *, size_t, size_t),
+		    void (*)(void *, size_t));
+
+	if (!gmp)
+		return;
+	*(void **)&set = dlsym(gmp, "__gmp_set_memory_functions");
+	if (set)
+		set(NULL, NULL, NULL);
+	dlclose(gmp);
+}
+
+/* Free the context (if any) and unload libnftables. */
+static void nft_unload(struct lease *l)
+{
+	if (l->nft)
+		l->api.ctx_free(l->nft);
+	l->nft = NULL;
+	gmp_reset();
+	dlclose(l->api.so);
+	l->api.so = NULL;
+}
+
 int lease_open(const struct conf *conf, struct lease **ret_l, char *reason,
 	       size_t len)
 {
@@ -367,16 +395,16 @@ int lease_open(const struct conf *conf, struct lease **ret_l, char *reason,
 	l->nft = l->api.ctx_new(NFT_CTX_DEFAULT);
 	if (!l->nft) {
 		r = -ENOMEM;
-		goto out_so;
+		goto out_unload;
 	}
 	if (l->api.buffer_output(l->nft) != 0 ||
 	    l->api.buffer_error(l->nft) != 0) {
 		r = -ENOMEM;
-		goto out_ctx;
+		goto out_unload;
 	}
 	r = load(l, conf, 1, reason, len);
 	if (r < 0)
-		goto out_ctx;
+		goto out_unload;
 	/* Refreshes go as raw batches on nft's own socket when it can be
 	 * told apart and owns the tables; else through libnftables. */
 	l->rawfd = lease_raw_find(seen, sizeof(seen));
@@ -385,30 +413,11 @@ int lease_open(const struct conf *conf, struct lease **ret_l, char *reason,
 	*ret_l = l;
 	return 0;
 
-out_ctx:
-	l->api.ctx_free(l->nft);
-out_so:
-	dlclose(l->api.so);
+out_unload:
+	nft_unload(l);
 out_free:
 	free(l);
 	return r;
-}
-
-/* libnftables points libgmp's allocator at its own functions: should
- * anything else keep libgmp loaded once libnftables is unloaded, those
- * would point into nothing.  Give libgmp back libc's (NULL: defaults). */
-static void gmp_reset(void)
-{
-	void *gmp = dlopen("libgmp.so.10", RTLD_NOW | RTLD_NOLOAD);
-	void (*set)(void *(*)(size_t), void *(*)(void *, size_t, size_t),
-		    void (*)(void *, size_t));
-
-	if (!gmp)
-		return;
-	*(void **)&set = dlsym(gmp, "__gmp_set_memory_functions");
-	if (set)
-		set(NULL, NULL, NULL);
-	dlclose(gmp);
 }
 
 int lease_retire(struct lease *l, char *reason, size_t len)
@@ -430,11 +439,7 @@ int lease_retire(struct lease *l, char *reason, size_t len)
 			snprintf(reason, len, "dup: %s", strerror(errno));
 		return -errno;
 	}
-	l->api.ctx_free(l->nft);
-	l->nft = NULL;
-	gmp_reset();
-	dlclose(l->api.so);
-	l->api.so = NULL;
+	nft_unload(l);
 	l->rawfd = fd;
 	return 0;
 }
@@ -535,11 +540,9 @@ void lease_free(struct lease *l)
 {
 	if (!l)
 		return;
-	if (l->nft) {
-		l->api.ctx_free(l->nft);
-		dlclose(l->api.so);
-	} else {
+	if (l->api.so)
+		nft_unload(l);
+	else
 		close(l->rawfd);
-	}
 	free(l);
 }
