@@ -116,6 +116,12 @@ void core_free(struct core *c);
  * renewals and fence this node by the longest lease any node announced. */
 void core_set_lease(struct core *c, uint32_t lease_ms);
 uint32_t core_lease_ms(const struct core *c);
+/* Renewals per lease.  A holder's gate must outlive a membership change
+ * of the ring (token + consensus + join), during which nothing is
+ * delivered: lease >= period + stall.  A shorter period lets a lease
+ * closer to the stall do (lost holders are fenced one period past their
+ * lease). */
+#define CORE_RENEWALS 8
 
 /* The engine joined the group: start a fresh incarnation.  The core
  * holds nothing until it has learnt the table of the first view. */

@@ -19,11 +19,6 @@
  * VIPs must not stall renewals for longer than a lease (the node would be
  * expired as hung); the rest follow at the next core_tick(). */
 #define CORE_UP_BATCH 32
-/* Renewals per lease.  A holder's gate must outlive a membership change
- * of the ring (token + consensus), during which nothing is delivered:
- * lease >= period + stall.  A shorter period lets a lease closer to the
- * stall do (lost holders are fenced one period past their lease). */
-#define CORE_RENEWALS 8
 
 /* Deliberate bugs for the simulator's mutation tests (tests/sim): a
  * build with -DCORE_MUTATION=N breaks rule N, and the simulator must

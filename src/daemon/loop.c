@@ -163,12 +163,21 @@ static int on_quorum_fd(sd_event_source *s, int fd, uint32_t revents,
 }
 
 /* The lease must outlive a membership change of the ring: for about
- * token + consensus nothing is delivered, then the new ring's first
- * rotation and one renewal period must still fit.  1.5 times the sum
- * covered every stall measured on the bench (bench/README.md, 'peer'). */
-static uint32_t auto_lease_ms(uint32_t token, uint32_t consensus)
+ * token + consensus + join nothing is delivered (the ring is declared
+ * lost one token after the last rotation, consensus and join run to form
+ * the new one).  The holder refreshes its gate when its own renewal comes
+ * back, one renewal period apart, so lease - period must cover the stall
+ * and a margin for the new ring's first rotation and synchronisation
+ * (30 ms covered every stall measured on the bench at token 50, 100 and
+ * 300: bench/README.md, 'peer'). */
+#define LEASE_STALL_MARGIN_MS 30
+static uint32_t auto_lease_ms(uint32_t token, uint32_t consensus,
+			      uint32_t join)
 {
-	uint64_t ms = ((uint64_t)token + consensus) * 3 / 2;
+	uint64_t stall = (uint64_t)token + consensus + join +
+			 LEASE_STALL_MARGIN_MS;
+	uint64_t ms = (stall * CORE_RENEWALS + CORE_RENEWALS - 2) /
+		      (CORE_RENEWALS - 1);
 
 	ms = (ms + 9) / 10 * 10;
 	if (ms < CONF_LEASE_MIN_MS)
@@ -180,23 +189,25 @@ static uint32_t auto_lease_ms(uint32_t token, uint32_t consensus)
  * have changed since the last one. */
 static void set_lease(struct vipd *d)
 {
-	uint32_t token, consensus, want, ms;
+	uint32_t token, consensus, join, want, ms;
 
-	engine_timing(d->engine, &token, &consensus);
-	want = auto_lease_ms(token, consensus);
+	engine_timing(d->engine, &token, &consensus, &join);
+	want = auto_lease_ms(token, consensus, join);
 	ms = d->conf.lease_ms ? d->conf.lease_ms : want;
 	if (d->conf.lease_ms && ms < want)
 		log_warn("lease %u ms (%s) is shorter than corosync's "
 			 "membership change allows for (token %u ms + "
-			 "consensus %u ms): whenever another node fails or "
-			 "joins, this node's VIPs go dark for a while; set "
-			 "'lease auto' or at least %u ms",
-			 ms, d->conf_path, token, consensus, want);
+			 "consensus %u ms + join %u ms): whenever another "
+			 "node fails or joins, this node's VIPs go dark for a "
+			 "while; set 'lease auto' or at least %u ms",
+			 ms, d->conf_path, token, consensus, join, want);
 	if (ms != core_lease_ms(d->core))
 		log_info("lease %u ms%s (corosync token %u ms, consensus "
-			 "%u ms)", ms, d->conf.lease_ms ? "" : " (auto)",
-			 token, consensus);
+			 "%u ms, join %u ms)", ms,
+			 d->conf.lease_ms ? "" : " (auto)", token, consensus,
+			 join);
 	core_set_lease(d->core, ms);
+	d->lease_known = 1;
 }
 
 void vipd_engine_connect(struct vipd *d)

@@ -27,6 +27,7 @@ struct engine {
 	int quorate;
 	uint32_t token_ms;       /* totem token timeout, from cmap */
 	uint32_t consensus_ms;   /* totem consensus timeout */
+	uint32_t join_ms;        /* totem join timeout */
 	struct engine_qmsg *queue; /* owned ring, ENGINE_QUEUE_MAX */
 	unsigned qhead, nqueue;
 };

@@ -267,8 +267,14 @@ bed_corosync_conf() {
 	d=$BED_DIR/$node
 	f=$d/corosync.conf
 	mkdir -p "$d/state"
-	# token 100 is refused unless token_retransmits_before_loss_const <= 2
-	[ "$token" -lt 200 ] && retr="	token_retransmits_before_loss_const: 2"
+	# corosync refuses a token retransmit timeout, token / (retransmits + 0.2), under 30 ms:
+	# token 100 needs token_retransmits_before_loss_const <= 2, token 50 needs 1
+	if [ "$token" -lt 80 ]; then retr="	token_retransmits_before_loss_const: 1"
+	elif [ "$token" -lt 200 ]; then retr="	token_retransmits_before_loss_const: 2"; fi
+	# BED_JOIN: corosync's join timeout (ms; default 50, at least 30), part of every
+	# membership change's stall
+	[ -n "${BED_JOIN:-}" ] && retr="$retr
+	join: $BED_JOIN"
 	local iface="	interface {
 		linknumber: 0
 		knet_ping_interval: 200

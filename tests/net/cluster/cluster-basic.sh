@@ -23,13 +23,15 @@ export BED_LEASE=auto
 cluster_up "$VIPS"
 ok "cluster synced ($(elapsed_s) s)"
 
-# corosync's consensus defaults to 1.2 x token; auto is 1.5 x their sum, in 10 ms steps
-want=$(( (CLUSTER_TOKEN * 22 / 10 * 3 / 2 + 9) / 10 * 10 ))
+# corosync's consensus defaults to 1.2 x token, join to 50 ms; auto is 8/7 x (their sum +
+# 30 ms), so that 7 of the 8 renewal periods of a lease cover the stall; in 10 ms steps
+stall=$(( CLUSTER_TOKEN + CLUSTER_TOKEN * 12 / 10 + 50 + 30 ))
+want=$(( ((stall * 8 + 6) / 7 + 9) / 10 * 10 ))
 for n in $BED_NODES; do
 	got=$(bed_vipctl "$n" --json status | jq -r '"\(.node.lease_ms) \(.node.lease_auto)"')
 	[ "$got" = "$want true" ] || fail "$n: lease '$got', want '$want true' (lease auto from corosync)"
 done
-ok "lease auto: $want ms on every node (token $CLUSTER_TOKEN ms + consensus)"
+ok "lease auto: $want ms on every node (token $CLUSTER_TOKEN ms + consensus + join)"
 
 say "claim db on n1"
 # every gratuitous ARP for db on the client's link for 1.5 s (vipd: 3, 100 ms apart)
