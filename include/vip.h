@@ -56,7 +56,8 @@ struct vip_node_status {
 	int quorate;		 /* 1 if this node's partition has quorum */
 	char engine[32];	 /* group engine state, e.g. "joined" */
 	int synced;		 /* 1 once the VIP table is learnt */
-	uint32_t lease_ms;	 /* kernel lease length */
+	uint32_t lease_ms;	 /* kernel lease length; 0: lease auto and
+				    corosync not reached yet */
 	char **members;		 /* names of the current members */
 	size_t n_members;
 };

@@ -175,10 +175,13 @@ static void print_node(const struct vip_node_status *n)
 {
 	size_t i;
 
-	printf("node %s (id %u): %s, engine %s%s, lease %u ms, members",
-	       n->name, n->id, n->quorate ? "quorate" : "NO QUORUM",
-	       n->engine[0] ? n->engine : "?", n->synced ? ", synced" : "",
-	       n->lease_ms);
+	printf("node %s (id %u): %s, engine %s%s, ", n->name, n->id,
+	       n->quorate ? "quorate" : "NO QUORUM",
+	       n->engine[0] ? n->engine : "?", n->synced ? ", synced" : "");
+	if (n->lease_ms)
+		printf("lease %u ms, members", n->lease_ms);
+	else
+		printf("lease auto (corosync not reached yet), members");
 	for (i = 0; i < n->n_members; i++)
 		printf(" %s", n->members[i]);
 	printf("%s\n", n->n_members ? "" : " none");

@@ -121,8 +121,11 @@ static struct json_object *node_json(struct vipd *d)
 		d->engine ? "joined" : "connecting"));
 	json_object_object_add(o, "synced", json_object_new_boolean(
 		core_synced(d->core)));
+	/* lease auto is known once corosync was first reached; until then
+	 * the core's placeholder (the longest lease) means nothing. */
 	json_object_object_add(o, "lease_ms", json_object_new_int64(
-		core_lease_ms(d->core)));
+		d->conf.lease_ms || d->lease_known ? core_lease_ms(d->core)
+						   : 0));
 	json_object_object_add(o, "lease_auto", json_object_new_boolean(
 		!d->conf.lease_ms));
 	json_object_object_add(o, "members", m);

@@ -230,8 +230,14 @@ int main(int argc, char **argv)
 	if (priv_drop(d.conf.user) < 0)
 		fatal("could not drop privileges");
 	vipd_engine_connect(&d);
-	log_notice("vipd started as node '%s' (id %u), %u VIPs, lease %u ms",
-		   d.conf.node, d.self_id, d.conf.nvips, core_lease_ms(d.core));
+	if (d.conf.lease_ms || d.lease_known)
+		log_notice("vipd started as node '%s' (id %u), %u VIPs, "
+			   "lease %u ms", d.conf.node, d.self_id, d.conf.nvips,
+			   core_lease_ms(d.core));
+	else
+		log_notice("vipd started as node '%s' (id %u), %u VIPs, "
+			   "lease auto (set when corosync is reached)",
+			   d.conf.node, d.self_id, d.conf.nvips);
 	r = vipd_loop_run(&d);
 	teardown(&d);
 	return r < 0 ? 1 : 0;

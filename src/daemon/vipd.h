@@ -57,6 +57,7 @@ struct vipd {
 	uint32_t self_id;
 	int stopping;
 	unsigned long bad_peer;           /* peer records dropped */
+	int lease_known;                  /* set_lease() ran at least once */
 	unsigned long bad_send;           /* sends corosync refused */
 };
 
