@@ -4,7 +4,8 @@
 #
 #   sudo bench/compare.sh [--quick] [-n REPS] [--tools "vipd keepalived ucarp"]
 #                         [--scenarios "move kill term hung link back peer"] [--no-scale] [--no-idle]
-#                         [--idle SECONDS] [--token MS] [--lease auto|DURATION] [--report]
+#                         [--idle SECONDS] [--token MS] [--join MS] [--lease auto|DURATION]
+#                         [--report]
 #
 # Prints a table, writes bench/out/results.csv, bench/out/raw.csv and bench/out/outage.png.
 # See bench/README.md for what each scenario does and how each tool is triggered.
@@ -12,7 +13,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-REPS=5 IDLE_S=60 TOKEN=100 TOOLS="vipd keepalived ucarp" SCENARIOS="move kill term hung link back peer"
+REPS=5 IDLE_S=60 TOKEN=50 JOIN=30 TOOLS="vipd keepalived ucarp" SCENARIOS="move kill term hung link back peer"
 DO_SCALE=1 DO_IDLE=1 DO_RUN=1
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -24,9 +25,10 @@ while [ $# -gt 0 ]; do
 	--no-idle) DO_IDLE=0 ;;
 	--idle) IDLE_S=$2; shift ;;
 	--token) TOKEN=$2; shift ;;  # corosync token timeout (ms) for vipd's bed
+	--join) JOIN=$2; shift ;;  # corosync join timeout (ms; 30..; default 50 if empty)
 	--lease) BED_LEASE=$2; shift ;;  # vipd's lease: auto (default) or a duration like 150ms
 	--report) DO_RUN=0 ;;  # rebuild table, CSV and plot from bench/out/raw.csv + resources.csv
-	-h|--help) sed -n 2,10p "$0"; exit 0 ;;
+	-h|--help) sed -n 2,11p "$0"; exit 0 ;;
 	*) echo "compare.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -36,7 +38,7 @@ done
 OUTDIR=$here/out
 mkdir -p "$OUTDIR"
 export RAW=$OUTDIR/raw.csv RES=$OUTDIR/resources.csv REPS IDLE_S SCENARIOS OUTDIR
-export TOKEN BED_LEASE=${BED_LEASE:-auto}
+export TOKEN BED_JOIN=$JOIN BED_LEASE=${BED_LEASE:-auto}
 [ "$DO_RUN" = 0 ] || { : >"$RAW"; : >"$RES"; }
 t_start=$(date +%s)
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -93,7 +95,7 @@ for k in "${!LOAD[@]}"; do echo "$k=${LOAD[$k]}"; done >"$OUTDIR/load.txt"
 csv=$OUTDIR/results.csv
 {
 	echo "# $(machine | tr '\n' ';' | sed 's/;$//')"
-	echo "# $(date -Is); reps $REPS; corosync token ${TOKEN} ms (vipd); vipd lease ${BED_LEASE}; keepalived advert_int 0.1; ucarp advbase 1 advskew 0/10/20"
+	echo "# $(date -Is); reps $REPS; corosync token ${TOKEN} ms join ${JOIN:-50} ms (vipd); vipd lease ${BED_LEASE}; keepalived advert_int 0.1; ucarp advbase 1 advskew 0/10/20"
 	echo "tool,scenario,n,median_outage_ms,max_outage_ms,dup_total,switches_median,failed_reps,load_avg"
 	for tool in $TOOLS; do
 		for sc in $SCENARIOS; do
@@ -123,7 +125,7 @@ csv=$OUTDIR/results.csv
 {
 	echo "vipd vs keepalived vs ucarp: client-visible outage (probe every 1 ms), $REPS reps each"
 	machine
-	echo "vipd: corosync token ${TOKEN} ms, lease ${BED_LEASE} | keepalived: VRRPv3 advert_int 0.1, nopreempt | ucarp: advbase 1, advskew 0/10/20, deadratio 3"
+	echo "vipd: corosync token ${TOKEN} ms, join ${JOIN:-50} ms, lease ${BED_LEASE} | keepalived: VRRPv3 advert_int 0.1, nopreempt | ucarp: advbase 1, advskew 0/10/20, deadratio 3"
 	echo "load average (1/5/15 min) before -> after each part:"
 	for k in "${!LOAD[@]}"; do echo "  $k: ${LOAD[$k]}"; done
 	echo
@@ -156,7 +158,7 @@ ncol=$(( $(echo "$TOOLS" | wc -w) + 1 ))
 gnuplot <<-EOF || log "gnuplot failed"
 	set terminal pngcairo size 1000,560 noenhanced
 	set output '$OUTDIR/outage.png'
-	set title "Median client-visible outage per scenario ($REPS reps; vipd token ${TOKEN} ms; 0 drawn as 0.1 ms)"
+	set title "Median client-visible outage per scenario ($REPS reps; vipd token ${TOKEN} ms join ${JOIN:-50} ms; 0 drawn as 0.1 ms)"
 	set style data histograms
 	set style histogram clustered gap 1
 	set style fill solid 0.85 border -1
