@@ -373,6 +373,8 @@ sum_proc() { # FILE AWK pids... : what AWK prints for /proc/PID/FILE, summed ove
 }
 cpu_ticks() { sum_proc stat '{ sub(/^.*\) /, ""); print $12 + $13 }' "$@"; } # utime+stime
 rss_kb() { sum_proc status '/^VmRSS:/ { print $2 }' "$@"; }
+# PSS: shared pages (libraries, corosync's IPC rings) divided by the processes mapping them
+pss_kb() { sum_proc smaps_rollup '/^Pss:/ { print $2 }' "$@"; }
 
 run_idle() { # tool nvips nnodes
 	TOOL=$1
@@ -394,6 +396,7 @@ run_idle() { # tool nvips nnodes
 	echo "$label,idle_cpu_pct,$(awk -v c=$((c1 - c0)) -v hz="$hz" -v ns=$((t1 - t0)) \
 		'BEGIN { printf "%.3f", 100 * c / hz / (ns / 1e9) }'),% of one core over ${IDLE_S} s ($nv VIPs; $nn nodes)" >>"$RES"
 	echo "$label,rss_kb,$(rss_kb $pids),kB VmRSS ($nv VIPs; pids: $(echo $pids | wc -w))" >>"$RES"
+	echo "$label,pss_kb,$(pss_kb $pids),kB PSS: shared pages split among their users ($nv VIPs)" >>"$RES"
 	log "idle: cpu $((c1 - c0)) ticks over ${IDLE_S}s, rss $(rss_kb $pids) kB"
 }
 
