@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds vipd with AddressSanitizer and UBSan and runs every test suite
+# Builds vipd with AddressSanitizer and UBSan, checks the clang build and
+# clang-tidy (tools/tidy.sh), and runs every test suite
 # (unit, config, sim, fuzz-regress, net).  Needs root: the net suite
 # builds network namespaces and runs real corosync and vipd in them.
 # Last line: "N passed, N failed".
@@ -23,11 +24,14 @@ if command -v clang >/dev/null; then
 		{ clang_ok=0; tail -n 30 "$cbuild.log" "$cbuild.setup.log" 2>/dev/null; }
 	echo "clang build: $([ $clang_ok = 1 ] && echo ok || echo FAILED)"
 fi
+# clang-tidy (.clang-tidy) over src/, on the clang build's compile commands.
+tidy_ok=0
+if [ "$clang_ok" = 1 ] && sh tools/tidy.sh "${build}-clang"; then tidy_ok=1; fi
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 rc=0
 meson test -C "$build" --print-errorlogs ${SUITES:-} || rc=$?
-python3 - "$build/meson-logs/testlog.json" "$clang_ok" <<'PY'
+python3 - "$build/meson-logs/testlog.json" "$clang_ok" "$tidy_ok" <<'PY'
 import json, sys
 passed = failed = skipped = 0
 if sys.argv[2] == "1":
@@ -35,6 +39,11 @@ if sys.argv[2] == "1":
 else:
     failed += 1
     print("FAILED: clang build")
+if sys.argv[3] == "1":
+    passed += 1
+else:
+    failed += 1
+    print("FAILED: clang-tidy (tools/tidy.sh)")
 for line in open(sys.argv[1]):
     r = json.loads(line)
     res = r.get("result")
@@ -48,4 +57,5 @@ for line in open(sys.argv[1]):
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 [ "$clang_ok" = 1 ] || rc=1
+[ "$tidy_ok" = 1 ] || rc=1
 exit $rc

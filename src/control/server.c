@@ -485,10 +485,14 @@ out_free:
 
 void ctl_server_free(struct ctl_server *s)
 {
+	struct ctl_conn *c, *next;
+
 	if (!s)
 		return;
-	while (!TAILQ_EMPTY(&s->conns))
-		conn_close(TAILQ_FIRST(&s->conns));
+	for (c = TAILQ_FIRST(&s->conns); c; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		conn_close(c);
+	}
 	sd_event_source_disable_unref(s->accept_src);
 	sd_event_source_disable_unref(s->pause_src);
 	close(s->fd);

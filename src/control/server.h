@@ -18,9 +18,8 @@
 struct ucred; /* <sys/socket.h> with _GNU_SOURCE */
 
 #define CTL_MAX_CLIENTS 128	 /* connections at once */
-#define CTL_OUTQ_MAX (64 * 1024) /* queued bytes per client */
-#define CTL_OUTQ_HARD                                                          \
-	(1024 * 1024) /* one reply may exceed OUTQ_MAX up to this */
+#define CTL_OUTQ_MAX 65536 /* queued bytes per client (64 KiB) */
+#define CTL_OUTQ_HARD 1048576 /* one reply may exceed OUTQ_MAX up to this */
 #define CTL_ACCEPT_PAUSE_USEC 1000000 /* accept pause when out of fds */
 #define CTL_LINGER_USEC 1000000	      /* an overflowed watcher's last flush */
 

@@ -169,7 +169,7 @@ void core_view(struct core *c, uint64_t now, const uint32_t *members,
 		c->nodes[i].left_why = why[k];
 	}
 	for (unsigned i = 0; i < c->conf->nnodes; i++) {
-		int in = (mask >> i) & 1u;
+		int in = (int)((mask >> i) & 1u);
 
 		if (c->nodes[i].member && !in)
 			core_emit(c, CORE_EV_LEFT, -1, c->nodes[i].id, 0, 0,
@@ -177,7 +177,7 @@ void core_view(struct core *c, uint64_t now, const uint32_t *members,
 		c->nodes[i].member = in;
 		count += (unsigned)in;
 	}
-	c->in_view = (mask >> c->self_idx) & 1u;
+	c->in_view = (int)((mask >> c->self_idx) & 1u);
 	c->view_mask = mask;
 	view_set_quorum(c, view_quorum(c, count));
 	if (joined) {

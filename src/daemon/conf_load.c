@@ -235,7 +235,7 @@ static void check_addrs(struct conf_parser *p)
 	for (unsigned i = 0; i < p->naddrs; i++) {
 		s = &p->addrs[i];
 		if (!first || first->addr.family != s->addr.family ||
-		    memcmp(first->addr.addr, s->addr.addr, 16)) {
+		    memcmp(first->addr.addr, s->addr.addr, 16) != 0) {
 			first = s;
 			continue;
 		}
@@ -311,14 +311,14 @@ int conf_load_buffer(const char *name, const char *buf, size_t len,
 
 int conf_load(const char *path, struct conf *ret, FILE *errs)
 {
-	struct stat st;
-	size_t len;
-	char *buf;
+	struct stat st = {0};
+	size_t len = 0;
+	char *buf = NULL;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
 	r = read_file(path, &buf, &len, &st);
-	if (r < 0)
+	if (r != 0) /* 0 or -errno */
 		return r;
 	r = load(path, buf, len, 0, &st, ret, errs);
 	free(buf);

@@ -19,7 +19,7 @@
 #define CONF_DEFAULT_ANNOUNCE_COUNT 3
 #define CONF_DEFAULT_ANNOUNCE_MS 100
 #define CONF_INCLUDE_DEPTH 8	    /* files open at once, the first included */
-#define CONF_FILE_MAX (1024 * 1024) /* bytes of one file */
+#define CONF_FILE_MAX 1048576 /* bytes of one file (1 MiB) */
 #define CONF_ERRORS_MAX 50	    /* errors written before giving up */
 
 /* conf_load_buffer_flags() flags */

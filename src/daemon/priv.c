@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cap-ng.h>
@@ -25,8 +26,15 @@ static int priv_check(void)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+		if (strncmp(line, "CapEff:", 7) == 0) {
+			char *end;
+
+			errno = 0;
+			eff = strtoull(line + 7, &end, 16);
+			if (errno || end == line + 7)
+				eff = ~0ull;
 			break;
+		}
 	fclose(f);
 	if (eff != PRIV_CAPEFF) {
 		log_err("capabilities are %016llx, expected %016llx", eff,

@@ -42,16 +42,19 @@ struct vip_client {
 	char last_error[320]; /* "code: reason" or a local failure */
 };
 
-__attribute__((format(printf, 3, 4))) static int
-set_error(struct vip_client *c, int r, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void
+error_msg(struct vip_client *c, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
 	va_end(ap);
-	return r;
 }
+
+/* Records the reason and yields r, visibly to the static analyser (which
+ * does not follow a va_list function's return value). */
+#define set_error(c, r, ...) (error_msg((c), __VA_ARGS__), (r))
 
 static int64_t now_ms(void)
 {
@@ -228,7 +231,7 @@ static int transact(struct vip_client *c, const char *line, int timeout_ms,
 	r = write_all(c->fd, line, strlen(line), deadline);
 	if (r == 0)
 		r = read_line(&c->rbuf, c->fd, deadline, ret);
-	if (r < 0) {
+	if (r != 0) { /* 0 or -errno */
 		conn_reset(c);
 		return set_error(c, r, "%s: %s", c->path,
 				 r == -ETIMEDOUT ? "no reply in time"
@@ -263,7 +266,7 @@ static int request(struct vip_client *c, const struct ctl_req *req,
 	if (ctl_req_format(req, line, sizeof(line)) < 0)
 		return set_error(c, -EINVAL, "invalid VIP or node name");
 	r = transact(c, line, timeout_ms, &reply);
-	if (r < 0)
+	if (r != 0)
 		return r;
 	r = reply_result(c, reply, rep);
 	if (ret_line)
@@ -380,7 +383,7 @@ VIP_PUBLIC int vip_status(struct vip_client *c, const char *vip, int timeout_ms,
 	if (vip)
 		strcpy(req.vip, vip);
 	r = request(c, &req, timeout_ms, &rep, &line);
-	if (r < 0) {
+	if (r != 0) { /* 0 or -errno */
 		free(line);
 		return r;
 	}
@@ -410,7 +413,7 @@ VIP_PUBLIC int vip_request(struct vip_client *c, const char *line,
 	memcpy(buf, line, n);
 	memcpy(buf + n, "\n", 2);
 	r = transact(c, buf, timeout_ms, &reply);
-	if (r < 0)
+	if (r != 0)
 		return r;
 	*ret_json = reply;
 	return reply_result(c, reply, &rep);
@@ -435,14 +438,14 @@ VIP_PUBLIC int vip_watch(struct vip_client *c)
 	r = write_all(fd, "watch\n", 6, deadline);
 	if (r == 0)
 		r = read_line(&c->wbuf, fd, deadline, &line);
-	if (r < 0)
-		set_error(c, r, "%s: %s", c->path, strerror(-r));
+	if (r != 0) /* 0 or -errno */
+		error_msg(c, "%s: %s", c->path, strerror(-r));
 	else
 		r = reply_result(c, line, &rep);
 	if (r == 0 && !rep.watching)
 		r = set_error(c, -EBADMSG, "vipd did not confirm the watch");
 	free(line);
-	if (r < 0) {
+	if (r != 0) {
 		close(fd);
 		buf_reset(&c->wbuf);
 		return r;

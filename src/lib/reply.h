@@ -13,7 +13,7 @@
 
 #define VIP_PUBLIC __attribute__((visibility("default")))
 
-#define REPLY_LINE_MAX (16 * 1024 * 1024) /* longest line libvip reads */
+#define REPLY_LINE_MAX 16777216 /* longest line libvip reads (16 MiB) */
 
 struct reply {
 	int ok;			   /* "ok" was true */

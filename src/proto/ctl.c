@@ -53,18 +53,20 @@ const char *ctl_cmd_to_string(enum ctl_cmd cmd)
 	return ctl_cmd_name[cmd];
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *reason, size_t rlen,
-						      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+fail_msg(char *reason, size_t rlen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (reason && rlen) {
-		va_start(ap, fmt);
+	va_start(ap, fmt);
+	if (reason && rlen)
 		vsnprintf(reason, rlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
+	va_end(ap);
 }
+
+/* Records the reason and yields -EINVAL, visibly to the static analyser
+ * (which does not follow a va_list function's return value). */
+#define fail(reason, rlen, ...) (fail_msg((reason), (rlen), __VA_ARGS__), -EINVAL)
 
 /* Copies a token for quoting: printable ASCII only, at most 32 bytes. */
 static const char *quote(const struct ctl_tok *t, char *buf)
@@ -76,7 +78,7 @@ static const char *quote(const struct ctl_tok *t, char *buf)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)t->p[i];
 
-		buf[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		buf[i] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
 	}
 	if (t->n > n) /* cppcheck-suppress knownConditionTrueFalse */
 		memcpy(buf + i, "...", 4);
