@@ -378,7 +378,7 @@ pss_kb() { sum_proc smaps_rollup '/^Pss:/ { print $2 }' "$@"; }
 
 run_idle() { # tool nvips nnodes
 	TOOL=$1
-	local nv=$2 nn=$3 pids t0 t1 c0 c1 hz label
+	local nv=$2 nn=$3 pids cpid= t0 t1 c0 c1 k0=0 k1=0 hz label
 	bed_init "$nn"
 	if [ "$TOOL" = vipd ] && [ "$nv" -gt 1 ]; then
 		scale_round "$nv" idle
@@ -386,18 +386,25 @@ run_idle() { # tool nvips nnodes
 		t setup
 	fi
 	pids=$(t pids n1 | tr '\n' ' ')
+	# vipd needs corosync, which runs for it alone here: its cost is vipd's too
+	[ "$TOOL" = vipd ] && cpid=$(bed_corosync_pid n1)
 	sleep 5
 	hz=$(getconf CLK_TCK)
-	c0=$(cpu_ticks $pids); t0=$(date +%s%N)
+	c0=$(cpu_ticks $pids); [ -z "$cpid" ] || k0=$(cpu_ticks $cpid); t0=$(date +%s%N)
 	sleep "$IDLE_S"
-	c1=$(cpu_ticks $pids); t1=$(date +%s%N)
+	c1=$(cpu_ticks $pids); [ -z "$cpid" ] || k1=$(cpu_ticks $cpid); t1=$(date +%s%N)
 	label="$TOOL"
 	[ "$TOOL" = vipd ] && label="vipd-$nv"
-	echo "$label,idle_cpu_pct,$(awk -v c=$((c1 - c0)) -v hz="$hz" -v ns=$((t1 - t0)) \
-		'BEGIN { printf "%.3f", 100 * c / hz / (ns / 1e9) }'),% of one core over ${IDLE_S} s ($nv VIPs; $nn nodes)" >>"$RES"
+	pct() { awk -v c="$1" -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", 100 * c / hz / (ns / 1e9) }'; }
+	echo "$label,idle_cpu_pct,$(pct $((c1 - c0))),% of one core over ${IDLE_S} s ($nv VIPs; $nn nodes)" >>"$RES"
 	echo "$label,rss_kb,$(rss_kb $pids),kB VmRSS ($nv VIPs; pids: $(echo $pids | wc -w))" >>"$RES"
 	echo "$label,pss_kb,$(pss_kb $pids),kB PSS: shared pages split among their users ($nv VIPs)" >>"$RES"
-	log "idle: cpu $((c1 - c0)) ticks over ${IDLE_S}s, rss $(rss_kb $pids) kB"
+	if [ -n "$cpid" ]; then
+		echo "corosync-$nv,idle_cpu_pct,$(pct $((k1 - k0))),% of one core: n1's corosync over the same ${IDLE_S} s ($nv VIPs; $nn nodes)" >>"$RES"
+		echo "corosync-$nv,rss_kb,$(rss_kb $cpid),kB VmRSS of n1's corosync" >>"$RES"
+		echo "corosync-$nv,pss_kb,$(pss_kb $cpid),kB PSS of n1's corosync" >>"$RES"
+	fi
+	log "idle: cpu $((c1 - c0)) ticks over ${IDLE_S}s, rss $(rss_kb $pids) kB${cpid:+; corosync $((k1 - k0)) ticks}"
 }
 
 # --- scale (vipd, 5 nodes) -------------------------------------------------------------------------

@@ -275,6 +275,10 @@ bed_corosync_conf() {
 	# membership change's stall
 	[ -n "${BED_JOIN:-}" ] && retr="$retr
 	join: $BED_JOIN"
+	# BED_SEQNO_UNCHANGED: rotations without a new message before the ring's representative
+	# holds the token (corosync's default 30); while it spins, every node works on it
+	[ -n "${BED_SEQNO_UNCHANGED:-}" ] && retr="$retr
+	seqno_unchanged_const: $BED_SEQNO_UNCHANGED"
 	local iface="	interface {
 		linknumber: 0
 		knet_ping_interval: 200
