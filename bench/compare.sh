@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
 	--no-idle) DO_IDLE=0 ;;
 	--idle) IDLE_S=$2; shift ;;
 	--token) TOKEN=$2; shift ;;  # corosync token timeout (ms) for vipd's bed
-	--join) JOIN=$2; shift ;;  # corosync join timeout (ms; 30..; default 50 if empty)
+	--join) JOIN=$2; shift ;;  # corosync join timeout (ms, at least 30; "" for corosync's 50)
 	--lease) BED_LEASE=$2; shift ;;  # vipd's lease: auto (default) or a duration like 150ms
 	--report) DO_RUN=0 ;;  # rebuild table, CSV and plot from bench/out/raw.csv + resources.csv
 	-h|--help) sed -n 2,11p "$0"; exit 0 ;;

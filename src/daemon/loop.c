@@ -168,8 +168,8 @@ static int on_quorum_fd(sd_event_source *s, int fd, uint32_t revents,
  * the new one).  The holder refreshes its gate when its own renewal comes
  * back, one renewal period apart, so lease - period must cover the stall
  * and a margin for the new ring's first rotation and synchronisation
- * (30 ms covered every stall measured on the bench at token 50, 100 and
- * 300: bench/README.md, 'peer'). */
+ * (30 ms covered every stall measured on the bench at token 50 and 100:
+ * bench/README.md, 'peer'). */
 #define LEASE_STALL_MARGIN_MS 30
 static uint32_t auto_lease_ms(uint32_t token, uint32_t consensus,
 			      uint32_t join)

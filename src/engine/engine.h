@@ -48,8 +48,8 @@ int engine_send(struct engine *e, const void *buf, size_t len);
 /* Retry queued messages.  Returns how many are still queued. */
 int engine_flush(struct engine *e);
 uint32_t engine_nodeid(const struct engine *e);
-/* Corosync's token and consensus timeouts (ms), as it runs them: a
- * membership change delivers nothing for about their sum. */
+/* Corosync's token, consensus and join timeouts (ms), as it runs them:
+ * a membership change delivers nothing for about their sum. */
 void engine_timing(const struct engine *e, uint32_t *token_ms,
 		   uint32_t *consensus_ms, uint32_t *join_ms);
 int engine_quorate(const struct engine *e);

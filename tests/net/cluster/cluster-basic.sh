@@ -23,10 +23,7 @@ export BED_LEASE=auto
 cluster_up "$VIPS"
 ok "cluster synced ($(elapsed_s) s)"
 
-# corosync's consensus defaults to 1.2 x token, join to 50 ms; auto is 8/7 x (their sum +
-# 30 ms), so that 7 of the 8 renewal periods of a lease cover the stall; in 10 ms steps
-stall=$(( CLUSTER_TOKEN + CLUSTER_TOKEN * 12 / 10 + 50 + 30 ))
-want=$(( ((stall * 8 + 6) / 7 + 9) / 10 * 10 ))
+want=$(lease_auto_ms)
 for n in $BED_NODES; do
 	got=$(bed_vipctl "$n" --json status | jq -r '"\(.node.lease_ms) \(.node.lease_auto)"')
 	[ "$got" = "$want true" ] || fail "$n: lease '$got', want '$want true' (lease auto from corosync)"

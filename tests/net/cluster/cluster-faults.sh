@@ -118,9 +118,7 @@ bed_vipctl n1 status | grep -q "lease auto (corosync not reached yet)" ||
 ok "vipd started without corosync: lease auto not known yet (status 0, vipctl says why)"
 bed_corosync_start "$CLUSTER_TOKEN" n1
 wait_synced 10 $BED_NODES || fail "n1 (lease auto) did not join once corosync came back"
-# as cluster-basic: 8/7 x (token + consensus + join + 30 ms), in 10 ms steps
-stall=$(( CLUSTER_TOKEN + CLUSTER_TOKEN * 12 / 10 + 50 + 30 ))
-want=$(( ((stall * 8 + 6) / 7 + 9) / 10 * 10 ))
+want=$(lease_auto_ms)
 got=$(bed_vipctl n1 --json status | jq -r .node.lease_ms)
 [ "$got" = "$want" ] || fail "n1 after corosync came back: lease $got ms, want $want"
 ok "n1 set lease auto ($got ms) once corosync was reached"

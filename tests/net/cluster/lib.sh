@@ -10,6 +10,14 @@ VIP=192.0.2.100
 PORT=7777
 T0_SCRIPT=$(date +%s%N)
 
+# lease_auto_ms : vipd's `lease auto` at CLUSTER_TOKEN.  corosync's consensus defaults to 1.2 x
+# token, join to 50 ms; auto is 8/7 x (their sum + 30 ms), so that 7 of the 8 renewal periods of a
+# lease cover the stall; in 10 ms steps.
+lease_auto_ms() {
+	local stall=$(( CLUSTER_TOKEN + CLUSTER_TOKEN * 12 / 10 + 50 + 30 ))
+	echo $(( ((stall * 8 + 6) / 7 + 9) / 10 * 10 ))
+}
+
 say() { echo "== $*"; }
 ok() { echo "ok: $*"; }
 fail() {
