@@ -375,10 +375,20 @@ cpu_ticks() { sum_proc stat '{ sub(/^.*\) /, ""); print $12 + $13 }' "$@"; } # u
 rss_kb() { sum_proc status '/^VmRSS:/ { print $2 }' "$@"; }
 # PSS: shared pages (libraries, corosync's IPC rings) divided by the processes mapping them
 pss_kb() { sum_proc smaps_rollup '/^Pss:/ { print $2 }' "$@"; }
+# context switches of every thread: each is a sleep or a preemption, i.e. about one wake-up, a
+# count that does not depend on how dear a wake-up is on this machine
+ctx_switches() {
+	local p s=0
+	for p in "$@"; do
+		s=$(( s + $(cat /proc/"$p"/task/*/status 2>/dev/null |
+			awk '/ctxt_switches:/ { s += $2 } END { print s + 0 }') ))
+	done
+	echo "$s"
+}
 
 run_idle() { # tool nvips nnodes
 	TOOL=$1
-	local nv=$2 nn=$3 pids cpid= t0 t1 c0 c1 k0=0 k1=0 hz label
+	local nv=$2 nn=$3 pids cpid= t0 t1 c0 c1 k0=0 k1=0 w0 w1 x0=0 x1=0 hz label
 	bed_init "$nn"
 	if [ "$TOOL" = vipd ] && [ "$nv" -gt 1 ]; then
 		scale_round "$nv" idle
@@ -390,17 +400,24 @@ run_idle() { # tool nvips nnodes
 	[ "$TOOL" = vipd ] && cpid=$(bed_corosync_pid n1)
 	sleep 5
 	hz=$(getconf CLK_TCK)
-	c0=$(cpu_ticks $pids); [ -z "$cpid" ] || k0=$(cpu_ticks $cpid); t0=$(date +%s%N)
+	c0=$(cpu_ticks $pids); [ -z "$cpid" ] || k0=$(cpu_ticks $cpid); w0=$(ctx_switches $pids)
+	[ -z "$cpid" ] || x0=$(ctx_switches $cpid)
+	t0=$(date +%s%N)
 	sleep "$IDLE_S"
-	c1=$(cpu_ticks $pids); [ -z "$cpid" ] || k1=$(cpu_ticks $cpid); t1=$(date +%s%N)
+	c1=$(cpu_ticks $pids); [ -z "$cpid" ] || k1=$(cpu_ticks $cpid); w1=$(ctx_switches $pids)
+	[ -z "$cpid" ] || x1=$(ctx_switches $cpid)
+	t1=$(date +%s%N)
 	label="$TOOL"
 	[ "$TOOL" = vipd ] && label="vipd-$nv"
 	pct() { awk -v c="$1" -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", 100 * c / hz / (ns / 1e9) }'; }
 	echo "$label,idle_cpu_pct,$(pct $((c1 - c0))),% of one core over ${IDLE_S} s ($nv VIPs; $nn nodes)" >>"$RES"
+	rate() { awk -v c="$1" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", c / (ns / 1e9) }'; }
+	echo "$label,wakeups_per_s,$(rate $((w1 - w0))),context switches a second, all threads ($nv VIPs)" >>"$RES"
 	echo "$label,rss_kb,$(rss_kb $pids),kB VmRSS ($nv VIPs; pids: $(echo $pids | wc -w))" >>"$RES"
 	echo "$label,pss_kb,$(pss_kb $pids),kB PSS: shared pages split among their users ($nv VIPs)" >>"$RES"
 	if [ -n "$cpid" ]; then
 		echo "corosync-$nv,idle_cpu_pct,$(pct $((k1 - k0))),% of one core: n1's corosync over the same ${IDLE_S} s ($nv VIPs; $nn nodes)" >>"$RES"
+		echo "corosync-$nv,wakeups_per_s,$(rate $((x1 - x0))),context switches a second of n1's corosync, all threads" >>"$RES"
 		echo "corosync-$nv,rss_kb,$(rss_kb $cpid),kB VmRSS of n1's corosync" >>"$RES"
 		echo "corosync-$nv,pss_kb,$(pss_kb $cpid),kB PSS of n1's corosync" >>"$RES"
 	fi
@@ -426,7 +443,7 @@ scale_round() {
 	scale_conf "$count"
 	for n in $BED_NODES; do bed_vipd_start "$n" "" ${VIPD_ARGS:-}; done
 	for n in $BED_NODES; do wait_until 30 vipd_ready "$n" "$BED_N" || bed_die "vipd $n not ready"; done
-	out=$(bed_exec n1 "$VIPSCALE" claim s "$count" 32) || log "claim: $out"
+	out=$(bed_exec n1 "$VIPSCALE" claim s "$count" "${SCALE_CONNS:-32}") || log "claim: $out"
 	ms=$(awk '{ print $4 }' <<<"$out")
 	log "scale $count: $out"
 	[ "$mode" = idle ] && return 0
