@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "control/authz.h"
+#include "fault/fault.h"
 
 #define AUTHZ_GROUPS_STACK 64  /* groups looked up without allocating */
 #define AUTHZ_GROUPS_MAX 65536 /* NGROUPS_MAX on Linux */
@@ -52,7 +53,7 @@ static int supplementary_allowed(const struct conf_vip *v, uid_t uid)
 	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) == -1) {
 		if (n <= AUTHZ_GROUPS_STACK || n > AUTHZ_GROUPS_MAX)
 			return 0;
-		groups = calloc((size_t)n, sizeof(*groups));
+		groups = fault_calloc((size_t)n, sizeof(*groups));
 		if (!groups)
 			return 0;
 		if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) == -1) {

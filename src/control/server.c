@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "control/server.h"
+#include "fault/fault.h"
 
 #define CTL_BACKLOG 16
 
@@ -114,7 +115,7 @@ static int conn_queue(struct ctl_conn *c, const char *line, size_t n,
 	while (cap < need)
 		cap *= 2;
 	if (cap != c->outcap) {
-		p = realloc(c->out, cap);
+		p = fault_realloc(c->out, cap);
 		if (!p)
 			return -ENOMEM;
 		c->out = p;
@@ -132,8 +133,8 @@ static int conn_flush(struct ctl_conn *c)
 	ssize_t n;
 
 	while (done < c->outlen) {
-		n = send(c->fd, c->out + done, c->outlen - done,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = fault_send(c->fd, c->out + done, c->outlen - done,
+			       MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -261,8 +262,8 @@ static int conn_read(struct ctl_conn *c)
 
 	if (c->eof || c->closing || c->inlen >= CTL_LINE_MAX)
 		return 0;
-	n = recv(c->fd, c->in + c->inlen, CTL_LINE_MAX - c->inlen,
-		 MSG_DONTWAIT);
+	n = fault_recv(c->fd, c->in + c->inlen, CTL_LINE_MAX - c->inlen,
+		       MSG_DONTWAIT);
 	if (n == -1 &&
 	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return 0;
@@ -322,10 +323,11 @@ static int conn_new(struct ctl_server *s, int fd)
 	struct ctl_conn *c;
 	int r;
 
-	c = calloc(1, sizeof(*c));
+	c = fault_calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == -1) {
+	if (fault_getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) ==
+	    -1) {
 		r = -errno;
 		goto out_free;
 	}
@@ -368,7 +370,7 @@ static int on_accept(sd_event_source *src, int lfd, uint32_t revents, void *ud)
 	struct ctl_server *s = ud;
 	int fd;
 
-	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = fault_accept4(lfd, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
 		if (errno == EMFILE || errno == ENFILE)
 			accept_pause(s);

@@ -2,8 +2,10 @@
 /*
  * The configuration as plain data: what the parser (src/daemon/conf_parse.c)
  * fills and what the core, the actuator and the control server read.
- * No behaviour lives here; the struct is built once per load or reload and
- * swapped whole.
+ * No behaviour lives here; the struct is built once per load.  A reload
+ * builds a new one and copies into the running one only the fields that
+ * may change while running (src/daemon/reload.h), so pointers into it stay
+ * valid.
  */
 #ifndef VIPD_CORE_CONF_H
 #define VIPD_CORE_CONF_H

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "daemon/conf_priv.h"
+#include "fault/fault.h"
 
 /* Per-vip parse state: which single statements were seen, and where. */
 struct vip_state {
@@ -178,7 +179,7 @@ static void remember_addr(struct conf_parser *p, const struct conf_addr *a,
 	if (p->oom)
 		return;
 	if (p->naddrs == p->addrs_cap) {
-		seen = realloc(p->addrs, cap * sizeof(*seen));
+		seen = fault_realloc(p->addrs, cap * sizeof(*seen));
 		if (!seen) {
 			p->oom = true;
 			return;
@@ -397,7 +398,7 @@ static struct conf_vip *new_vip(struct conf_parser *p, unsigned *ret_idx)
 
 		if (cap > CONF_MAX_VIPS)
 			cap = CONF_MAX_VIPS;
-		v = realloc(c->vips, cap * sizeof(*v));
+		v = fault_realloc(c->vips, cap * sizeof(*v));
 		if (v) {
 			c->vips = v;
 			p->vips_cap = cap;

@@ -15,6 +15,7 @@
 
 #include "daemon/conf_parse.h"
 #include "daemon/conf_priv.h"
+#include "fault/fault.h"
 
 /* Reads a regular file of at most CONF_FILE_MAX bytes into *ret_buf. */
 static int read_file(const char *path, char **ret_buf, size_t *ret_len,
@@ -25,10 +26,10 @@ static int read_file(const char *path, char **ret_buf, size_t *ret_len,
 	ssize_t n;
 	int fd, r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = fault_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd == -1)
 		return -errno;
-	if (fstat(fd, st) == -1)
+	if (fault_fstat(fd, st) == -1)
 		r = -errno;
 	else if (S_ISDIR(st->st_mode))
 		r = -EISDIR;
@@ -36,9 +37,9 @@ static int read_file(const char *path, char **ret_buf, size_t *ret_len,
 		r = -ENOTSUP;
 	else if (st->st_size > CONF_FILE_MAX)
 		r = -EFBIG;
-	else if (!(buf = malloc(CONF_FILE_MAX + 1)))
+	else if (!(buf = fault_malloc(CONF_FILE_MAX + 1)))
 		r = -ENOMEM;
-	while (r == 0 && (n = read(fd, buf + len, CONF_FILE_MAX + 1 - len))) {
+	while (r == 0 && (n = fault_read(fd, buf + len, CONF_FILE_MAX + 1 - len))) {
 		if (n == -1 && errno != EINTR)
 			r = -errno;
 		else if (n > 0)
@@ -61,18 +62,21 @@ static const char *keep_name(struct conf_parser *p, const char *name)
 {
 	char **files;
 	char *copy;
+	size_t n;
 
-	files = realloc(p->files, (p->nfiles + 1) * sizeof(*files));
+	files = fault_realloc(p->files, (p->nfiles + 1) * sizeof(*files));
 	if (!files) {
 		p->oom = true;
 		return NULL;
 	}
 	p->files = files;
-	copy = strdup(name);
+	n = strlen(name) + 1;
+	copy = fault_malloc(n);
 	if (!copy) {
 		p->oom = true;
 		return NULL;
 	}
+	memcpy(copy, name, n);
 	p->files[p->nfiles++] = copy;
 	return copy;
 }
@@ -98,7 +102,7 @@ static void parse_included(struct conf_parser *p, const char *name,
 	struct conf_lex lx, *saved_lx = p->lx;
 	struct conf_tok *saved_tok;
 
-	saved_tok = malloc(sizeof(*saved_tok));
+	saved_tok = fault_malloc(sizeof(*saved_tok));
 	if (!saved_tok) {
 		p->oom = true;
 		return;
@@ -270,7 +274,7 @@ static int load(const char *name, const char *buf, size_t len, unsigned flags,
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	p = calloc(1, sizeof(*p));
+	p = fault_calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->c = ret;

@@ -7,10 +7,12 @@
 #define _GNU_SOURCE /* struct ucred */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "daemon/reload.h"
 #include "engine/engine.h"
 #include "log.h"
 #include "net/link.h"
@@ -304,11 +306,54 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si,
 	return sd_event_exit(d->ev, 0);
 }
 
+/* Logs each line the parser wrote to buf (file:line:col: message). */
+static void log_lines(char *buf)
+{
+	char *save = NULL;
+
+	for (char *l = strtok_r(buf, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save))
+		log_err("%s", l);
+}
+
 static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 		  void *ud)
 {
-	log_warn("SIGHUP: reloading is not supported yet; restart vipd to "
-		 "apply a new configuration, ignoring");
+	static const char *const keep =
+		"vipd runs on with the configuration it had";
+	struct vipd *d = ud;
+	char why[512], *errs = NULL;
+	size_t errs_len = 0;
+	unsigned changed = 0;
+	FILE *f = open_memstream(&errs, &errs_len);
+	int r;
+
+	r = conf_reload(&d->conf, d->conf_path, f, &changed, why,
+			sizeof(why));
+	if (f)
+		fclose(f);
+	if (r == -EINVAL && why[0]) {
+		log_err("reload of %s refused: %s; %s", d->conf_path, why,
+			keep);
+	} else if (r == -EINVAL) {
+		if (errs)
+			log_lines(errs);
+		log_err("reload of %s: the file is not valid (see above); %s",
+			d->conf_path, keep);
+	} else if (r < 0) {
+		log_errno(r, "reload of %s: cannot read it; %s", d->conf_path,
+			  keep);
+	} else if (!changed) {
+		log_notice("reloaded %s: nothing changed", d->conf_path);
+	} else {
+		snprintf(why, sizeof(why), "%s%s%s",
+			 changed & CONF_CHANGED_ALLOW ? ", allow lists" : "",
+			 changed & CONF_CHANGED_ANNOUNCE ? ", announce" : "",
+			 changed & CONF_CHANGED_NOTIFY ? ", notify" : "");
+		log_notice("reloaded %s: took the new %s", d->conf_path,
+			   why + 2);
+	}
+	free(errs);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # cluster-privs: vipd keeps CAP_NET_ADMIN + CAP_NET_RAW only; --check-config rejects a bad
 # file with file:line:col and does not start; a malformed control request gets bad-request
-# and changes nothing (the daemon runs on, the VIP stays held). One node. Suite net, root.
+# and changes nothing (the daemon runs on, the VIP stays held); SIGHUP takes node-local changes
+# and refuses the rest with the reason. One node. Suite net, root.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "${BED_SRC:-$here/../bed}/bed.sh"
@@ -78,5 +79,43 @@ grep -qx "acquire db 1 caps=0000000000000000" "$BED_DIR/n1/hook.log" ||
 grep -qx "release db 2 caps=0000000000000000" "$BED_DIR/n1/hook.log" ||
 	fail "no 'release db 2' without capabilities in: $(cat "$BED_DIR/n1/hook.log")"
 ok "hook ran: $(tr '\n' ';' <"$BED_DIR/n1/hook.log")"
+
+say "reload (SIGHUP): allow list and notify hook taken; a shared setting and a broken file refused"
+as_nobody() { bed_exec n1 setpriv --reuid=65534 --regid=65534 --clear-groups "$VIPCTL" --json "$@"; }
+reloads() { grep -c "$1" "$BED_DIR/n1/vipd.log" || true; }
+hup() { # PATTERN: SIGHUP n1's vipd, wait for one more log line matching PATTERN
+	local before
+	before=$(reloads "$1")
+	kill -HUP "$(bed_vipd_pid n1)"
+	wait_until 5 test "$(reloads "$1")" -gt "$before" || fail "no log line '$1' after SIGHUP"
+}
+out=$(as_nobody claim db) && fail "nobody could claim db before the reload: $out"
+[ "$(jq -r .error <<<"$out")" = not-allowed ] || fail "nobody before reload: $out"
+hook2=$BED_DIR/n1/hook2.sh
+printf '#!/bin/sh\necho "$*" >>"%s"\n' "$BED_DIR/n1/hook2.log" >"$hook2"
+chmod +x "$hook2"
+db_conf() { # ADDRESS
+	printf 'vip db {\n\taddress %s/24\n\tdev eth0\n\tallow user nobody\n}\nnotify %s\n' "$1" "$hook2"
+}
+bed_vipd_conf n1 "$(db_conf 192.0.2.100)" >/dev/null
+hup "reloaded .*took the new allow lists, notify"
+out=$(as_nobody claim db) || fail "nobody could not claim db after the reload: $out"
+wait_holder 5 db n1 live n1 || fail "db not live after nobody's claim"
+wait_until 5 grep -q "^acquire db 3" "$BED_DIR/n1/hook2.log" || fail "new hook did not run"
+ok "allow user nobody and the new notify hook taken: nobody claimed db (term 3)"
+bed_vipd_conf n1 "$(db_conf 192.0.2.101)" >/dev/null
+hup "reload of .* refused: vip 'db': address changed"
+bed_vipd_conf n1 "$(db_conf 192.0.2.100)
+vip broken {" >/dev/null
+hup "reload of .*: the file is not valid"
+grep -q "vipd.conf:[0-9]*:[0-9]*: " "$BED_DIR/n1/vipd.log" || fail "no file:line:col for the broken file"
+_bed_alive "${BED_VIPD[n1]}" || fail "vipd died on reload"
+wait_holder 1 db n1 live n1 || fail "db no longer live at n1"
+[ "$(vf n1 db .term)" = 3 ] || fail "term changed: $(vf n1 db .term)"
+bed_probe_run "$BED_DIR/reload.json" --target "$VIP" --port "$PORT" --duration-ms 200
+[ "$(p_nodes "$BED_DIR/reload.json")" = n1 ] && [ "$(jq -r .lost "$BED_DIR/reload.json")" = 0 ] ||
+	fail "VIP not answering from n1 after the refused reloads: $(jq -c '{nodes, lost}' "$BED_DIR/reload.json")"
+out=$(as_nobody release db) || fail "nobody lost the right to release db: $out"
+ok "address change and broken file refused with their reasons; vipd runs on, db stayed live, nobody's right kept"
 
 echo "cluster-privs: all checks passed ($(elapsed_s) s)"
