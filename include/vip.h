@@ -24,6 +24,8 @@
  *   lost          -EOWNERDEAD    the VIP was lost while being acquired
  *   busy          -EAGAIN        vipd is busy (e.g. too many clients)
  *   bad-request   -EINVAL        vipd did not understand the request
+ *   bad-config    -EINVAL        reload: the file has errors or is unreadable
+ *   reload-refused -EOPNOTSUPP   reload: a change only a restart applies
  *   anything else -EPROTO
  *
  * Local failures: -EINVAL (bad argument, checked before sending),
@@ -136,6 +138,15 @@ int vip_claim(struct vip_client *c, const char *vip, uint64_t term,
 
 /* Releases vip held by this node. Returns 0 or -errno. */
 int vip_release(struct vip_client *c, const char *vip, int timeout_ms);
+
+/*
+ * Asks vipd to reload its configuration file (as SIGHUP does; root and
+ * vipd's own user only). Returns 0 when it took the file, or -errno with
+ * the reason in vip_client_last_error(): -EINVAL (bad-config),
+ * -EOPNOTSUPP (reload-refused: a change that needs a restart), -EPERM.
+ * Nothing changes in vipd unless it returns 0. Since VIP_0.2.
+ */
+int vip_reload(struct vip_client *c, int timeout_ms);
 
 /*
  * Moves vip to node. Returns 0 and the new term in *ret_term (may be

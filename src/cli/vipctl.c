@@ -46,7 +46,9 @@ static void usage(FILE *f)
 		"  release VIP                         take VIP off this node\n"
 		"  move VIP NODE                       put VIP on NODE\n"
 		"  watch                               stream ownership "
-		"events\n");
+		"events\n"
+		"  reload                              reread vipd.conf "
+		"(root, vipd's user)\n");
 }
 
 static int exit_code(int r)
@@ -332,6 +334,11 @@ static int run_human(struct vipctl *v)
 		break;
 	case CTL_WATCH:
 		return run_watch(v);
+	case CTL_RELOAD:
+		r = vip_reload(v->client, t);
+		if (r == 0)
+			printf("vipd reloaded its configuration\n");
+		break;
 	}
 	return r < 0 ? fail(v, r) : VIPCTL_OK;
 }

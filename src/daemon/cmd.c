@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -217,6 +218,7 @@ static int change(struct vipd *d, struct vipd_req *r,
 				 len);
 	case CTL_STATUS:
 	case CTL_WATCH:
+	case CTL_RELOAD:
 		break;
 	}
 	return CORE_E_UNKNOWN_VIP;
@@ -262,6 +264,30 @@ static void do_change(struct vipd *d, uint64_t conn,
 	vipd_schedule(d);
 }
 
+/* Root and vipd's own user (systemd's ExecReload runs as the latter)
+ * may reload; the answer carries what the log says. */
+static void do_reload(struct vipd *d, uint64_t conn, const struct ucred *cred)
+{
+	struct json_object *o;
+	const char *code;
+	char msg[512];
+
+	if (cred->uid != 0 && cred->uid != getuid()) {
+		snprintf(msg, sizeof(msg), "uid %u may not reload vipd; only "
+			 "root and vipd's own user may", (unsigned)cred->uid);
+		send_error(d, conn, "not-allowed", msg);
+		return;
+	}
+	if (vipd_reload(d, msg, sizeof(msg), &code) < 0) {
+		send_error(d, conn, code, msg);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "reloaded", json_object_new_string(msg));
+	send_obj(d, conn, o);
+}
+
 void vipd_request(void *ud, uint64_t conn, const struct ucred *cred,
 		  const struct ctl_req *req)
 {
@@ -284,6 +310,9 @@ void vipd_request(void *ud, uint64_t conn, const struct ucred *cred,
 	case CTL_RELEASE:
 	case CTL_MOVE:
 		do_change(d, conn, cred, req);
+		break;
+	case CTL_RELOAD:
+		do_reload(d, conn, cred);
 		break;
 	}
 }

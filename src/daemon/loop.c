@@ -306,54 +306,76 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si,
 	return sd_event_exit(d->ev, 0);
 }
 
-/* Logs each line the parser wrote to buf (file:line:col: message). */
-static void log_lines(char *buf)
+/* Logs each line the parser wrote to buf (file:line:col: message) and
+ * joins them with "; " into msg. */
+static void log_lines(char *buf, char *msg, size_t len)
 {
 	char *save = NULL;
+	size_t n = 0;
 
+	msg[0] = '\0';
 	for (char *l = strtok_r(buf, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save))
+	     l = strtok_r(NULL, "\n", &save)) {
 		log_err("%s", l);
+		if (n < len)
+			n += (size_t)snprintf(msg + n, len - n, "%s%s",
+					      n ? "; " : "", l);
+	}
 }
 
-static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
-		  void *ud)
+int vipd_reload(struct vipd *d, char *msg, size_t len, const char **code)
 {
 	static const char *const keep =
 		"vipd runs on with the configuration it had";
-	struct vipd *d = ud;
 	char why[512], *errs = NULL;
 	size_t errs_len = 0;
 	unsigned changed = 0;
 	FILE *f = open_memstream(&errs, &errs_len);
 	int r;
 
+	*code = "bad-config";
 	r = conf_reload(&d->conf, d->conf_path, f, &changed, why,
 			sizeof(why));
 	if (f)
 		fclose(f);
 	if (r == -EINVAL && why[0]) {
+		*code = "reload-refused";
+		snprintf(msg, len, "%s: %s", d->conf_path, why);
 		log_err("reload of %s refused: %s; %s", d->conf_path, why,
 			keep);
 	} else if (r == -EINVAL) {
 		if (errs)
-			log_lines(errs);
+			log_lines(errs, msg, len);
+		else
+			snprintf(msg, len, "%s is not valid", d->conf_path);
 		log_err("reload of %s: the file is not valid (see above); %s",
 			d->conf_path, keep);
 	} else if (r < 0) {
+		snprintf(msg, len, "%s: %s", d->conf_path, strerror(-r));
 		log_errno(r, "reload of %s: cannot read it; %s", d->conf_path,
 			  keep);
 	} else if (!changed) {
+		snprintf(msg, len, "nothing changed");
 		log_notice("reloaded %s: nothing changed", d->conf_path);
 	} else {
 		snprintf(why, sizeof(why), "%s%s%s",
 			 changed & CONF_CHANGED_ALLOW ? ", allow lists" : "",
 			 changed & CONF_CHANGED_ANNOUNCE ? ", announce" : "",
 			 changed & CONF_CHANGED_NOTIFY ? ", notify" : "");
-		log_notice("reloaded %s: took the new %s", d->conf_path,
-			   why + 2);
+		snprintf(msg, len, "took the new %s", why + 2);
+		log_notice("reloaded %s: %s", d->conf_path, msg);
 	}
 	free(errs);
+	return r;
+}
+
+static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
+		  void *ud)
+{
+	const char *code;
+	char msg[512];
+
+	(void)vipd_reload(ud, msg, sizeof(msg), &code);
 	return 0;
 }
 

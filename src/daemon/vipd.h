@@ -71,6 +71,12 @@ void vipd_flush_later(struct vipd *d);
 int vipd_loop_setup(struct vipd *d);
 int vipd_loop_run(struct vipd *d); /* until sd_event_exit(); its code */
 void vipd_engine_connect(struct vipd *d);
+/* Reloads the configuration file (SIGHUP, the reload request) and logs
+ * the outcome.  0: msg says what was taken.  < 0: nothing changed, msg
+ * says why and *code names it for a reply ("reload-refused" for a change
+ * only a restart applies, "bad-config" for a file with errors or that
+ * could not be read). */
+int vipd_reload(struct vipd *d, char *msg, size_t len, const char **code);
 
 /* act.c */
 extern const struct core_ops vipd_core_ops;

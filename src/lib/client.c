@@ -352,6 +352,16 @@ VIP_PUBLIC int vip_release(struct vip_client *c, const char *vip,
 	return request(c, &req, timeout_ms, &rep, NULL);
 }
 
+VIP_PUBLIC int vip_reload(struct vip_client *c, int timeout_ms)
+{
+	struct ctl_req req = {.cmd = CTL_RELOAD};
+	struct reply rep;
+
+	if (!c)
+		return -EINVAL;
+	return request(c, &req, timeout_ms, &rep, NULL);
+}
+
 VIP_PUBLIC int vip_move(struct vip_client *c, const char *vip, const char *node,
 			int timeout_ms, uint64_t *ret_term)
 {

@@ -28,6 +28,7 @@ static const struct {
 	{"superseded", ECANCELED}, {"lost", EOWNERDEAD},
 	{"cancelled", EINTR},	   {"not-allowed", EPERM},
 	{"timeout", ETIMEDOUT},	   {"busy", EAGAIN},
+	{"bad-config", EINVAL},	   {"reload-refused", EOPNOTSUPP},
 };
 
 static const char *const event_name[] = {

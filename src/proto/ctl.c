@@ -38,12 +38,13 @@ static const struct ctl_syntax ctl_syntax[] = {
 	{"release", CTL_RELEASE, 1, 1, 0, "release VIP"},
 	{"move", CTL_MOVE, 2, 2, 0, "move VIP NODE"},
 	{"watch", CTL_WATCH, 0, 0, 0, "watch"},
+	{"reload", CTL_RELOAD, 0, 0, 0, "reload"},
 };
 
 static const char *const ctl_cmd_name[] = {
 	[CTL_STATUS] = "status",   [CTL_CLAIM] = "claim",
 	[CTL_RELEASE] = "release", [CTL_MOVE] = "move",
-	[CTL_WATCH] = "watch",
+	[CTL_WATCH] = "watch",	   [CTL_RELOAD] = "reload",
 };
 
 const char *ctl_cmd_to_string(enum ctl_cmd cmd)
@@ -306,14 +307,14 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *ret,
 	if (n == 0)
 		return fail(reason, rlen,
 			    "empty request; expected status, claim, release, "
-			    "move or watch");
+			    "move, watch or reload");
 	for (i = 0; i < sizeof(ctl_syntax) / sizeof(ctl_syntax[0]); i++)
 		if (tok_eq(&tok[0], ctl_syntax[i].word))
 			break;
 	if (i == sizeof(ctl_syntax) / sizeof(ctl_syntax[0]))
 		return fail(reason, rlen,
 			    "unknown command '%s'; expected status, claim, "
-			    "release, move or watch",
+			    "release, move, watch or reload",
 			    quote(&tok[0], q));
 	memset(&r, 0, sizeof(r));
 	r.cmd = ctl_syntax[i].cmd;
@@ -326,14 +327,15 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *ret,
 
 static int req_valid(const struct ctl_req *r)
 {
-	int need_vip = r->cmd != CTL_STATUS && r->cmd != CTL_WATCH;
+	int need_vip = r->cmd != CTL_STATUS && r->cmd != CTL_WATCH &&
+		       r->cmd != CTL_RELOAD;
 
 	if (!ctl_cmd_to_string(r->cmd) || !memchr(r->vip, 0, CTL_NAME_MAX) ||
 	    !memchr(r->node, 0, CTL_NAME_MAX))
 		return 0;
 	if ((need_vip || r->vip[0]) && !ctl_name_valid(r->vip))
 		return 0;
-	if (r->cmd == CTL_WATCH && r->vip[0])
+	if ((r->cmd == CTL_WATCH || r->cmd == CTL_RELOAD) && r->vip[0])
 		return 0;
 	if ((r->cmd == CTL_MOVE) != (r->node[0] != '\0'))
 		return 0;

@@ -24,6 +24,7 @@ enum ctl_cmd {
 	CTL_RELEASE,	/* release VIP */
 	CTL_MOVE,	/* move VIP NODE */
 	CTL_WATCH,	/* watch */
+	CTL_RELOAD,	/* reload (vipd's own user or root) */
 };
 
 struct ctl_req {

@@ -57,6 +57,7 @@ static const struct ok_case ok_cases[] = {
 	{"move", "move db node-2", CTL_MOVE, "db", "node-2", 0, 0, 0,
 	 "move db node-2\n"},
 	{"watch", "watch\n", CTL_WATCH, "", "", 0, 0, 0, "watch\n"},
+	{"reload", "reload", CTL_RELOAD, "", "", 0, 0, 0, "reload\n"},
 	{"63-byte name",
 	 "status "
 	 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789a",
@@ -105,15 +106,15 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{"empty line", "\n", 0,
-	 "empty request; expected status, claim, release, move or watch"},
+	 "empty request; expected status, claim, release, move, watch or reload"},
 	{"only spaces", "   ", 0,
-	 "empty request; expected status, claim, release, move or watch"},
+	 "empty request; expected status, claim, release, move, watch or reload"},
 	{"unknown command", "grab db", 0,
-	 "unknown command 'grab'; expected status, claim, release, move or "
-	 "watch"},
+	 "unknown command 'grab'; expected status, claim, release, move, "
+	 "watch or reload"},
 	{"command is case sensitive", "STATUS", 0,
-	 "unknown command 'STATUS'; expected status, claim, release, move or "
-	 "watch"},
+	 "unknown command 'STATUS'; expected status, claim, release, move, "
+	 "watch or reload"},
 	{"NUL byte", "status\0db", 9,
 	 "request: NUL byte at column 7; send printable text"},
 	{"tab", "status\tdb", 0,
@@ -136,6 +137,10 @@ static const struct bad_case bad_cases[] = {
 	 "status: unknown option '--term'; usage: status [VIP]"},
 	{"watch argument", "watch db", 0,
 	 "watch: unexpected argument 'db'; usage: watch"},
+	{"reload argument", "reload now", 0,
+	 "reload: unexpected argument 'now'; usage: reload"},
+	{"reload option", "reload --wait 1", 0,
+	 "reload: unknown option '--wait'; usage: reload"},
 	{"claim missing VIP", "claim", 0,
 	 "claim: missing VIP; usage: claim VIP [--term N] [--wait SECONDS]"},
 	{"claim only options", "claim --term 3", 0,
@@ -280,6 +285,9 @@ static void format_refuses_invalid_requests(void **state)
 		{"node on release",
 		 {.cmd = CTL_RELEASE, .vip = "db", .node = "n1"}},
 		{"watch with VIP", {.cmd = CTL_WATCH, .vip = "db"}},
+		{"reload with VIP", {.cmd = CTL_RELOAD, .vip = "db"}},
+		{"term on reload",
+		 {.cmd = CTL_RELOAD, .has_term = 1, .term = 1}},
 		{"term on status",
 		 {.cmd = CTL_STATUS, .has_term = 1, .term = 1}},
 		{"term zero", {.cmd = CTL_CLAIM, .vip = "db", .has_term = 1}},

@@ -234,6 +234,7 @@ static void error_codes_map_to_errno(void **state)
 		{"actuator", -EIO},	    {"superseded", -ECANCELED},
 		{"cancelled", -EINTR},	    {"lost", -EOWNERDEAD},
 		{"busy", -EAGAIN},	    {"bad-request", -EINVAL},
+		{"bad-config", -EINVAL},    {"reload-refused", -EOPNOTSUPP},
 		{"something-new", -EPROTO}, {"", -EPROTO},
 	};
 	size_t i;

@@ -105,10 +105,19 @@ wait_until 5 grep -q "^acquire db 3" "$BED_DIR/n1/hook2.log" || fail "new hook d
 ok "allow user nobody and the new notify hook taken: nobody claimed db (term 3)"
 bed_vipd_conf n1 "$(db_conf 192.0.2.101)" >/dev/null
 hup "reload of .* refused: vip 'db': address changed"
+# the same through the control socket: the answer carries the reason
+rc=0; out=$(bed_vipctl n1 reload 2>&1) || rc=$?
+[ "$rc" = 1 ] && grep -q "reload-refused: .*vip 'db': address changed" <<<"$out" ||
+	fail "vipctl reload of a changed address: exit $rc, $out"
+out=$(as_nobody reload) && fail "nobody could reload: $out"
+[ "$(jq -r .error <<<"$out")" = not-allowed ] || fail "nobody's reload: $out"
 bed_vipd_conf n1 "$(db_conf 192.0.2.100)
 vip broken {" >/dev/null
 hup "reload of .*: the file is not valid"
 grep -q "vipd.conf:[0-9]*:[0-9]*: " "$BED_DIR/n1/vipd.log" || fail "no file:line:col for the broken file"
+out=$(bed_vipctl n1 --json reload) && fail "vipctl reload took a broken file: $out"
+[ "$(jq -r .error <<<"$out")" = bad-config ] && grep -q "vipd.conf:[0-9]*:[0-9]*: " <<<"$(jq -r .reason <<<"$out")" ||
+	fail "vipctl reload of a broken file: $out"
 _bed_alive "${BED_VIPD[n1]}" || fail "vipd died on reload"
 wait_holder 1 db n1 live n1 || fail "db no longer live at n1"
 [ "$(vf n1 db .term)" = 3 ] || fail "term changed: $(vf n1 db .term)"
@@ -116,6 +125,9 @@ bed_probe_run "$BED_DIR/reload.json" --target "$VIP" --port "$PORT" --duration-m
 [ "$(p_nodes "$BED_DIR/reload.json")" = n1 ] && [ "$(jq -r .lost "$BED_DIR/reload.json")" = 0 ] ||
 	fail "VIP not answering from n1 after the refused reloads: $(jq -c '{nodes, lost}' "$BED_DIR/reload.json")"
 out=$(as_nobody release db) || fail "nobody lost the right to release db: $out"
+bed_vipd_conf n1 "$(db_conf 192.0.2.100)" >/dev/null
+out=$(bed_vipctl n1 reload) || fail "vipctl reload of the running file: $out"
+[ "$out" = "vipd reloaded its configuration" ] || fail "vipctl reload said: $out"
 ok "address change and broken file refused with their reasons; vipd runs on, db stayed live, nobody's right kept"
 
 echo "cluster-privs: all checks passed ($(elapsed_s) s)"
