@@ -24,6 +24,9 @@
  *   lost          -EOWNERDEAD    the VIP was lost while being acquired
  *   busy          -EAGAIN        vipd is busy (e.g. too many clients)
  *   bad-request   -EINVAL        vipd did not understand the request
+ *   config-mismatch -ENOTUNIQ    a member's vipd.conf defines the VIP
+ *                                otherwise: claims and moves wait for the
+ *                                files to agree
  *   bad-config    -EINVAL        reload: the file has errors or is unreadable
  *   reload-refused -EOPNOTSUPP   reload: a change only a restart applies
  *   anything else -EPROTO

@@ -34,6 +34,7 @@ static const char *const err_name[] = {
 	[CORE_E_SUPERSEDED] = "superseded",
 	[CORE_E_LOST] = "lost",
 	[CORE_E_CANCELLED] = "cancelled",
+	[CORE_E_MISMATCH] = "config-mismatch",
 };
 
 static const char *const event_name[] = {
@@ -41,6 +42,7 @@ static const char *const event_name[] = {
 	[CORE_EV_RELEASED] = "released", [CORE_EV_MOVED] = "moved",
 	[CORE_EV_LOST] = "lost", [CORE_EV_JOINED] = "joined",
 	[CORE_EV_LEFT] = "left", [CORE_EV_QUORUM] = "quorum",
+	[CORE_EV_CONFIG] = "config",
 };
 
 const char *core_vip_state_to_string(enum core_vip_state s)
@@ -108,6 +110,8 @@ int core_new(const struct conf *conf, uint32_t self_id,
 		core_free(c);
 		return -ENOMEM;
 	}
+	for (unsigned k = 0; k < conf->nvips; k++)
+		c->vips[k].fp = agree_fingerprint(conf, k);
 	*ret = c;
 	return 0;
 }
@@ -172,6 +176,8 @@ void core_emit(struct core *c, enum core_event_type t, int vip,
 
 	if (t == CORE_EV_QUORUM)
 		ev.arg = (int)node;
+	if (t == CORE_EV_CONFIG) /* a VIP frozen at term 1, thawed at 0 */
+		ev.arg = (int)term, ev.term = c->vips[vip].term;
 	c->ops->event(c->ud, &ev);
 }
 
@@ -310,6 +316,27 @@ static int send_request(struct core *c, enum core_msg_type t, unsigned vip,
 	return 0;
 }
 
+/* Names the members whose vipd.conf defines vip otherwise. */
+static int mismatch(const struct core *c, unsigned vip, char *reason,
+		    size_t len)
+{
+	uint32_t d = agree_differ(c, vip);
+	size_t n;
+
+	n = (size_t)snprintf(reason, len, "VIP '%s' is defined otherwise "
+			     "(nodes, addresses, policy) or not at all in the "
+			     "vipd.conf of",
+			     c->conf->vips[vip].name);
+	for (unsigned i = 0; i < c->conf->nnodes && n < len; i++)
+		if ((d >> i) & 1u)
+			n += (size_t)snprintf(reason + n, len - n, " '%s'",
+					      c->conf->nodes[i].name);
+	if (n < len)
+		snprintf(reason + n, len - n, "; make the files agree and "
+			 "restart vipd there");
+	return CORE_E_MISMATCH;
+}
+
 int core_claim(struct core *c, const char *vip, uint64_t term, int wait,
 	       uint64_t reqid, char *reason, size_t len)
 {
@@ -320,6 +347,8 @@ int core_claim(struct core *c, const char *vip, uint64_t term, int wait,
 	if (i < 0)
 		return -i;
 	v = &c->vips[i];
+	if (vip_frozen(c, (unsigned)i))
+		return mismatch(c, (unsigned)i, reason, len);
 	if (!vip_eligible(c, (unsigned)i, c->self))
 		return refuse(reason, len, CORE_E_NOT_ELIGIBLE,
 			      "node '%s' may not hold this VIP (see its "
@@ -366,6 +395,8 @@ int core_move(struct core *c, const char *vip, const char *node,
 
 	if (i < 0)
 		return -i;
+	if (vip_frozen(c, (unsigned)i))
+		return mismatch(c, (unsigned)i, reason, len);
 	for (unsigned k = 0; k < c->conf->nnodes; k++)
 		if (!strcmp(c->conf->nodes[k].name, node))
 			n = (int)k;
@@ -419,6 +450,7 @@ void core_vip_get(const struct core *c, unsigned vip,
 	*ret = (struct core_vip_info){
 		.holder = v->holder, .prev = v->prev, .waiter = v->waiter,
 		.term = v->term, .since = v->since, .local_up = v->up,
+		.differ = agree_differ(c, vip),
 	};
 	if (v->holder && v->live)
 		ret->state = CORE_VIP_LIVE;

@@ -38,7 +38,8 @@ enum core_err {
 	CORE_E_SUPERSEDED,   /* a later request changed the VIP first */
 	CORE_E_LOST,         /* engine lost, or quorum lost, meanwhile */
 	CORE_E_CANCELLED,    /* waiting claim withdrawn */
-	CORE_E_MAX = CORE_E_CANCELLED,
+	CORE_E_MISMATCH,     /* a member defines the VIP differently */
+	CORE_E_MAX = CORE_E_MISMATCH,
 };
 
 /* Why a node left the view (mirrors CPG's reasons). */
@@ -58,7 +59,9 @@ enum core_event_type {
 	CORE_EV_JOINED,      /* node joined the view */
 	CORE_EV_LEFT,        /* node left the view */
 	CORE_EV_QUORUM,      /* quorum gained (arg 1) or lost (arg 0) */
-	CORE_EV_MAX = CORE_EV_QUORUM,
+	CORE_EV_CONFIG,      /* vip defined differently by member node
+			      * (arg 1), or the same by all again (arg 0) */
+	CORE_EV_MAX = CORE_EV_CONFIG,
 };
 
 struct core_event {
@@ -95,6 +98,8 @@ struct core_vip_info {
 	uint64_t term;
 	uint64_t since;   /* local time of the last change */
 	int local_up;     /* this node has it up (as the core believes) */
+	uint32_t differ;  /* members (1 << conf.nodes index) that define it
+			   * otherwise or not at all: it is frozen */
 };
 
 struct core_node_info {

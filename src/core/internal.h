@@ -70,6 +70,11 @@ struct core_vip {
 	uint64_t confirmed;       /* term our last RELEASED as prev named */
 	int failed;               /* vip_up() failed at this term */
 	uint64_t live_sent;       /* term our last LIVE named */
+	/* Configuration agreement (vip_frozen()) */
+	uint32_t fp;              /* this node's fingerprint of it */
+	uint32_t differ;          /* agreed: nodes (1 << index) whose last
+				   * STATE defined it otherwise or lacked it */
+	int frozen;               /* local: vip_frozen() at the last check */
 };
 
 struct core_merge {
@@ -158,6 +163,14 @@ int vip_eligible(const struct core *c, unsigned vip, uint32_t node);
 int vip_usable(const struct core *c, uint32_t node);
 int vip_may_change(const struct core *c);
 uint32_t vip_successor(const struct core *c, unsigned vip, uint32_t gone);
+/* agree.c: configuration agreement among the members */
+uint32_t agree_fingerprint(const struct conf *conf, unsigned vip);
+uint32_t agree_differ(const struct core *c, unsigned vip);
+int vip_frozen(const struct core *c, unsigned vip);
+void agree_state_begin(struct core *c, unsigned node);
+void agree_state_entry(struct core *c, unsigned node, unsigned vip,
+		       const struct core_state_entry *e);
+void agree_check(struct core *c);
 uint32_t vip_held_mask(const struct core *c);
 int vip_term_stale(const struct core *c, unsigned vip, uint64_t t,
 		   uint32_t from);

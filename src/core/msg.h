@@ -38,6 +38,7 @@ struct core_state_entry {
 	uint32_t prev;   /* node id that must still remove it, 0 for none */
 	uint32_t waiter; /* node id with a waiting claim, 0 for none */
 	uint8_t live;    /* holder confirmed the address live */
+	uint32_t fp;     /* sender's fingerprint of the VIP's definition */
 };
 
 struct core_msg {

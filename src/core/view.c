@@ -59,7 +59,8 @@ static void send_state(struct core *c)
 						.holder = v->holder,
 						.prev = v->prev,
 						.waiter = v->waiter,
-						.live = (uint8_t)v->live };
+						.live = (uint8_t)v->live,
+						.fp = v->fp };
 		memcpy(e->vip, c->conf->vips[k].name, sizeof(e->vip));
 	}
 	/* It counts only for the SYNC it answers: a STATE a lagging member
@@ -201,6 +202,8 @@ void core_view(struct core *c, uint64_t now, const uint32_t *members,
 		else if (!c->sync_wait)
 			sync_finish(c, now);
 	}
+	if (c->synced)
+		agree_check(c);
 	sweep_absent(c, now);
 	vip_reconcile_all(c, now);
 }
@@ -215,17 +218,19 @@ static int entry_better(const struct core_state_entry *e, uint32_t from,
 	return from < cur->from;
 }
 
-static void sync_merge(struct core *c, uint32_t from,
+static void sync_merge(struct core *c, unsigned i, uint32_t from,
 		       const struct core_msg *m)
 {
 	int synced = (m->flags & CORE_MSG_F_SYNCED) != 0;
 
+	agree_state_begin(c, i);
 	for (unsigned k = 0; k < m->nentries; k++) {
 		const struct core_state_entry *e = &m->entries[k];
 		int vip = core_vip_find(c, e->vip);
 
 		if (vip < 0)
 			continue;
+		agree_state_entry(c, i, (unsigned)vip, e);
 		if (entry_better(e, from, &c->merge_any[vip])) {
 			c->merge_any[vip].best = *e;
 			c->merge_any[vip].from = from;
@@ -266,6 +271,7 @@ static void sync_finish(struct core *c, uint64_t now)
 	}
 	c->synced = 1;
 	c->ever_synced = 1;
+	agree_check(c);
 	for (unsigned k = 0; k < c->ndeferred; k++)
 		core_deliver(c, now, c->deferred_from[k], &c->deferred[k]);
 	c->ndeferred = 0;
@@ -303,7 +309,7 @@ void view_state(struct core *c, uint64_t now, uint32_t from,
 	if (c->synced || !c->sync_open || !((c->sync_wait >> i) & 1u) ||
 	    m->term != c->sync_nonce_a || m->reqid != c->sync_nonce_b)
 		return;
-	sync_merge(c, from, m);
+	sync_merge(c, (unsigned)i, from, m);
 	c->sync_wait &= ~(1u << i);
 	if (!c->sync_wait)
 		sync_finish(c, now);

@@ -121,6 +121,8 @@ uint32_t vip_successor(const struct core *c, unsigned vip, uint32_t gone)
 	const struct conf_vip *cv = &c->conf->vips[vip];
 	const struct core_vip *v = &c->vips[vip];
 
+	if (vip_frozen(c, vip))
+		return 0;
 	if (v->waiter && v->waiter != gone && vip_usable(c, v->waiter))
 		return v->waiter;
 	if (cv->policy != CONF_POLICY_PREFER)
@@ -198,6 +200,9 @@ static void apply_claim(struct core *c, uint64_t now, uint32_t from,
 
 	if (!vip_may_change(c))
 		err = CORE_E_NO_QUORUM, why = "no quorum";
+	else if (vip_frozen(c, vip))
+		err = CORE_E_MISMATCH, why = "a member defines this VIP "
+					     "otherwise";
 	else if (!vip_eligible(c, vip, from))
 		err = CORE_E_NOT_ELIGIBLE, why = "node may not hold this VIP";
 	else if (!vip_usable(c, from))
@@ -263,6 +268,8 @@ static void apply_move(struct core *c, uint64_t now, uint32_t from,
 
 	if (!vip_may_change(c))
 		err = CORE_E_NO_QUORUM;
+	else if (vip_frozen(c, vip))
+		err = CORE_E_MISMATCH;
 	else if (node_index(c, m->node) < 0)
 		err = CORE_E_UNKNOWN_NODE;
 	else if (!vip_eligible(c, vip, m->node))

@@ -100,6 +100,12 @@ static struct json_object *vip_json(struct vipd *d, unsigned i)
 	json_object_object_add(o, "live_here", json_object_new_boolean(here));
 	json_object_object_add(o, "addresses", addrs);
 	json_object_object_add(o, "dev", json_object_new_string(v->dev));
+	addrs = json_object_new_array();
+	for (unsigned k = 0; k < d->conf.nnodes; k++)
+		if ((vi.differ >> k) & 1u)
+			json_object_array_add(addrs, json_object_new_string(
+				d->conf.nodes[k].name));
+	json_object_object_add(o, "config_differs", addrs);
 	return o;
 }
 
@@ -370,6 +376,14 @@ void vipd_event(void *ud, const struct core_event *ev)
 		(int64_t)wall_ms(d, 0)));
 	log_info("event %s", json_object_to_json_string_ext(
 		o, JSON_C_TO_STRING_PLAIN));
+	if (ev->type == CORE_EV_CONFIG && ev->arg)
+		log_warn("VIP '%s' is defined otherwise or not at all in the "
+			 "vipd.conf of member '%s': claims, moves and "
+			 "take-overs of it are refused until the files agree",
+			 vip, core_node_name(d->core, ev->node));
+	else if (ev->type == CORE_EV_CONFIG)
+		log_notice("VIP '%s': every member defines it the same again",
+			   vip);
 	if (d->ctl)
 		ctl_broadcast(d->ctl, json_object_to_json_string_ext(
 			o, JSON_C_TO_STRING_PLAIN));

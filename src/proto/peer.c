@@ -72,7 +72,7 @@ size_t peer_size(const struct core_msg *m)
 		return n;
 	n += 4;
 	for (unsigned k = 0; k < m->nentries; k++)
-		n += 1 + strnlen(m->entries[k].vip, CONF_NAME_MAX) + 21;
+		n += 1 + strnlen(m->entries[k].vip, CONF_NAME_MAX) + 25;
 	return n;
 }
 
@@ -118,6 +118,7 @@ int peer_encode(const struct core_msg *m, uint32_t sender, uint8_t *buf,
 		put(&w, e->prev, 4);
 		put(&w, e->waiter, 4);
 		put(&w, e->live, 1);
+		put(&w, e->fp, 4);
 	}
 	return (int)w.off;
 }
@@ -155,7 +156,7 @@ static int decode_state(const uint8_t *buf, size_t len, size_t off,
 
 		memset(e, 0, sizeof(*e));
 		if (get_name(buf, len, &off, e->vip) < 0 || !e->vip[0] ||
-		    off + 21 > len)
+		    off + 25 > len)
 			return -EBADMSG;
 		e->term = get(buf, &off, 8);
 		e->holder = (uint32_t)get(buf, &off, 4);
@@ -164,6 +165,7 @@ static int decode_state(const uint8_t *buf, size_t len, size_t off,
 		e->live = (uint8_t)get(buf, &off, 1);
 		if (e->live > 1)
 			return -EBADMSG;
+		e->fp = (uint32_t)get(buf, &off, 4);
 	}
 	if (off != len)
 		return -EBADMSG;

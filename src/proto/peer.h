@@ -13,7 +13,7 @@
 
 #define PEER_VERSION 1
 #define PEER_HDR_SIZE 48
-#define PEER_ENTRY_MAX_SIZE (1 + CONF_NAME_MAX + 21)
+#define PEER_ENTRY_MAX_SIZE (1 + CONF_NAME_MAX + 25)
 /* A CPG message is a bundle: one or more records back to back, each
  * with its own length.  A sender packs what it has to say in one event
  * loop pass into one message of at most this many bytes (a record that

@@ -259,7 +259,8 @@ void g_start(struct group *g, unsigned i)
 	core_free(n->core);
 	memset(n->up, 0, sizeof(n->up));
 	n->lease_until = 0;
-	r = core_new(&g->conf, n->id, &g_ops, n, &n->core);
+	r = core_new(n->conf ? n->conf : &g->conf, n->id, &g_ops, n,
+		     &n->core);
 	assert(r == 0);
 	if (n->lease_ms)
 		core_set_lease(n->core, n->lease_ms);

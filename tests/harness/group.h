@@ -46,6 +46,7 @@ struct g_hooks {
 
 struct g_node {
 	struct core *core;
+	const struct conf *conf; /* its own vipd.conf; NULL: the group's */
 	uint32_t id;
 	uint32_t lease_ms;       /* this node's own lease; 0: conf's */
 	uint64_t stop_sent_gate; /* lease_until when it sent RELEASED-all */

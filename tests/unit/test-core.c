@@ -412,6 +412,139 @@ static void failover_of_many_vips_comes_in_batches(void **state)
 	g_done(&G);
 }
 
+/* One node's own copy of the group's configuration, to edit. */
+static struct conf other_conf;
+static struct conf_vip other_vips[G_MAX_VIPS];
+
+static void other_node_conf(unsigned i)
+{
+	other_conf = G.conf;
+	memcpy(other_vips, G.vips, sizeof(other_vips));
+	other_conf.vips = other_vips;
+	G.nodes[i].conf = &other_conf;
+}
+
+static void start_all(void)
+{
+	for (unsigned i = 0; i < G.n; i++)
+		g_start(&G, i);
+	run_checked(&G, 300000);
+}
+
+static void assert_differ(unsigned i, unsigned vip, uint32_t mask)
+{
+	struct core_vip_info vi;
+
+	g_holder(&G, i, vip, &vi);
+	assert_int_equal(vi.differ, mask);
+}
+
+/* n3's file prefers n3 for v0, the others' n2: were v0 not frozen, n2
+ * and n3 would each take it over when n1 goes. */
+static void vip_defined_otherwise_by_a_member_is_frozen(void **state)
+{
+	g_init(&G, 3, 2, CONF_POLICY_PREFER);
+	other_node_conf(2);
+	other_vips[0].prefer[0] = 2;
+	other_vips[0].prefer[2] = 0;
+	start_all();
+	assert_differ(0, 0, 1u << 2);
+	assert_differ(1, 0, 1u << 2);
+	assert_differ(2, 0, 3u);
+	assert_differ(0, 1, 0);
+	assert_int_equal(g_claim(&G, 0, "v0", 0, 0), CORE_E_MISMATCH);
+	assert_non_null(strstr(G.nodes[0].last_reason, "of 'n3'"));
+	assert_int_equal(g_move(&G, 1, "v0", "n1"), CORE_E_MISMATCH);
+	assert_int_equal(g_claim(&G, 2, "v0", 0, 0), CORE_E_MISMATCH);
+	assert_non_null(strstr(G.nodes[2].last_reason, "of 'n1' 'n2'"));
+	/* v1 is defined alike and works */
+	assert_int_equal(g_claim(&G, 0, "v1", 0, 0), 0);
+	run_checked(&G, 50000);
+	assert_holder_everywhere(1, 1, CORE_VIP_LIVE);
+	assert_holder_everywhere(0, 0, CORE_VIP_UNASSIGNED);
+	/* n3 leaves: v0 thaws */
+	g_leave(&G, 2);
+	run_checked(&G, 100000);
+	assert_differ(0, 0, 0);
+	assert_int_equal(g_claim(&G, 0, "v0", 0, 0), 0);
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 1, CORE_VIP_LIVE);
+	/* n3 back with its own file: frozen again, n1 keeps v0 */
+	g_start(&G, 2);
+	run_checked(&G, 300000);
+	assert_holder_everywhere(0, 1, CORE_VIP_LIVE);
+	assert_int_equal(g_answering(&G, 0), 1);
+	assert_differ(1, 0, 1u << 2);
+	/* n1's vipd dies: v1 goes to n2, v0 to nobody */
+	g_kill(&G, 0);
+	run_checked(&G, 500000);
+	assert_holder_everywhere(1, 2, CORE_VIP_LIVE);
+	assert_holder_everywhere(0, 0, CORE_VIP_UNASSIGNED);
+	assert_int_equal(g_answering(&G, 0), 0);
+	/* n3 restarted with the common file: v0 can be claimed again */
+	G.nodes[2].conf = NULL;
+	g_kill(&G, 2);
+	run_checked(&G, 100000);
+	g_start(&G, 2);
+	run_checked(&G, 300000);
+	assert_differ(1, 0, 0);
+	assert_int_equal(g_claim(&G, 1, "v0", 0, 0), 0);
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	/* frozen, thawed, frozen, thawed */
+	assert_int_equal(G.nodes[1].events[CORE_EV_CONFIG], 4);
+	g_done(&G);
+}
+
+static void vip_unknown_to_a_member_is_frozen(void **state)
+{
+	g_init(&G, 3, 2, CONF_POLICY_WAIT);
+	other_node_conf(2);
+	other_conf.nvips = 1; /* n3's file lacks v1 */
+	start_all();
+	assert_differ(0, 1, 1u << 2);
+	assert_differ(0, 0, 0);
+	assert_int_equal(g_claim(&G, 0, "v1", 0, 0), CORE_E_MISMATCH);
+	assert_int_equal(g_claim(&G, 2, "v1", 0, 0), CORE_E_UNKNOWN_VIP);
+	assert_int_equal(g_claim(&G, 0, "v0", 0, 0), 0);
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 1, CORE_VIP_LIVE);
+	skip_mask = 1u << 2; /* n3 has no v1 to ask about */
+	assert_holder_everywhere(1, 0, CORE_VIP_UNASSIGNED);
+	skip_mask = 0;
+	g_done(&G);
+}
+
+/* Membership decides quorum and eligibility: a member that counts the
+ * cluster otherwise freezes every VIP; the devices and allow lists, each
+ * node's own, do not. */
+static void membership_defined_otherwise_freezes_every_vip(void **state)
+{
+	g_init(&G, 3, 2, CONF_POLICY_WAIT);
+	other_node_conf(1);
+	other_conf.two_node = true;
+	snprintf(other_vips[0].dev, sizeof(other_vips[0].dev), "eth9");
+	other_vips[1].nallow = 1;
+	start_all();
+	assert_differ(0, 0, 1u << 1);
+	assert_differ(0, 1, 1u << 1);
+	G.nodes[1].conf = NULL;
+	other_conf.two_node = false;
+	other_node_conf(1);
+	snprintf(other_vips[0].dev, sizeof(other_vips[0].dev), "eth9");
+	other_vips[1].nallow = 1;
+	g_kill(&G, 1);
+	run_checked(&G, 100000);
+	g_start(&G, 1);
+	run_checked(&G, 300000);
+	assert_differ(0, 0, 0);
+	assert_differ(0, 1, 0);
+	assert_int_equal(g_claim(&G, 1, "v0", 0, 0), 0);
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +571,10 @@ int main(void)
 			election_term_equal_to_unassigned_term_is_accepted),
 		cmocka_unit_test(holder_keeps_its_address_while_a_node_joins),
 		cmocka_unit_test(failover_of_many_vips_comes_in_batches),
+		cmocka_unit_test(vip_defined_otherwise_by_a_member_is_frozen),
+		cmocka_unit_test(vip_unknown_to_a_member_is_frozen),
+		cmocka_unit_test(
+			membership_defined_otherwise_freezes_every_vip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

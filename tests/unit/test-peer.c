@@ -16,8 +16,8 @@
 
 static struct core_state_entry ents[3] = {
 	{ .vip = "db", .term = 7, .holder = 1, .prev = 2, .waiter = 3,
-	  .live = 1 },
-	{ .vip = "web-1", .term = 1ull << 40 },
+	  .live = 1, .fp = 0xdeadbeef },
+	{ .vip = "web-1", .term = 1ull << 40, .fp = 1 },
 	{ .vip = "x.y_z", .term = 2, .holder = 3 },
 };
 
