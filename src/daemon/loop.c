@@ -214,19 +214,27 @@ static void set_lease(struct vipd *d)
 
 void vipd_engine_connect(struct vipd *d)
 {
-	int r = engine_open(d->conf.group, &engine_cb, d, &d->engine);
+	uint32_t id = 0;
+	int r = engine_open(d->conf.group, d->self_id, &engine_cb, d,
+			    &d->engine, &id);
 
-	if (r < 0) {
+	/* the same failure again is not logged again */
+	if (r == -EADDRNOTAVAIL && r != d->connect_err)
+		log_err("corosync runs this node as id %u, but %s gives '%s' "
+			"id %u: not joining the group, where another node's "
+			"id would make its messages look like this node's and "
+			"its VIPs like ours; fix the cluster block or "
+			"corosync.conf (retrying)",
+			id, d->conf_path, d->conf.node, d->self_id);
+	else if (r < 0 && r != d->connect_err)
 		log_errno(r, "connecting to corosync (group '%s'), retrying",
 			  d->conf.group);
+	d->connect_err = r;
+	if (r < 0) {
 		sd_event_source_set_time_relative(d->retry_src, RETRY_US);
 		sd_event_source_set_enabled(d->retry_src, SD_EVENT_ONESHOT);
 		return;
 	}
-	if (engine_nodeid(d->engine) != d->self_id)
-		log_warn("corosync says this is node id %u, the configuration "
-			 "says %u for '%s'; fix one of them",
-			 engine_nodeid(d->engine), d->self_id, d->conf.node);
 	sd_event_add_io(d->ev, &d->cpg_src, engine_cpg_fd(d->engine),
 			EPOLLIN, on_cpg, d);
 	sd_event_add_io(d->ev, &d->quorum_src, engine_quorum_fd(d->engine),

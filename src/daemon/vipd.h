@@ -59,6 +59,7 @@ struct vipd {
 	unsigned long bad_peer;           /* peer records dropped */
 	int lease_known;                  /* set_lease() ran at least once */
 	unsigned long bad_send;           /* sends corosync refused */
+	int connect_err;                  /* last engine_open() result */
 };
 
 /* loop.c */

@@ -93,7 +93,7 @@ static int cs_to_errno(cs_error_t r)
 	}
 }
 
-static int cpg_open(struct engine *e, const char *group)
+static int cpg_open(struct engine *e, const char *group, uint32_t nodeid)
 {
 	cpg_model_v1_data_t model;
 	struct cpg_name name = { 0 };
@@ -111,21 +111,27 @@ static int cpg_open(struct engine *e, const char *group)
 	if (r != CS_OK)
 		return r == CS_ERR_LIBRARY ? -ENOTCONN : cs_to_errno(r);
 	e->cpg_open = 1;
+	/* Another node's id would make its messages look like ours (and
+	 * ours like a third node's): never join under it. */
+	if (cpg_local_get(e->cpg, &e->nodeid) != CS_OK)
+		return -ENOTCONN;
+	if (e->nodeid != nodeid)
+		return -EADDRNOTAVAIL;
 	do {
 		r = cpg_join(e->cpg, &name);
 	} while (r == CS_ERR_TRY_AGAIN);
 	if (r != CS_OK)
 		return cs_to_errno(r);
+	e->joined = 1;
 	if (cpg_fd_get(e->cpg, &e->cpg_fd) != CS_OK)
-		return -ENOTCONN;
-	if (cpg_local_get(e->cpg, &e->nodeid) != CS_OK)
 		return -ENOTCONN;
 	e->name = name;
 	return 0;
 }
 
-int engine_open(const char *group, const struct engine_cb *cb, void *ud,
-		struct engine **ret)
+int engine_open(const char *group, uint32_t nodeid,
+		const struct engine_cb *cb, void *ud, struct engine **ret,
+		uint32_t *ret_nodeid)
 {
 	struct engine *e;
 	int r;
@@ -140,7 +146,8 @@ int engine_open(const char *group, const struct engine_cb *cb, void *ud,
 	e->cpg_fd = e->quorum_fd = -1;
 	r = engine_timing_read(e);
 	if (r == 0)
-		r = cpg_open(e, group);
+		r = cpg_open(e, group, nodeid);
+	*ret_nodeid = e->nodeid;
 	if (r == 0)
 		r = quorum_open(e);
 	if (r < 0) {
@@ -156,7 +163,8 @@ void engine_close(struct engine *e)
 	if (!e)
 		return;
 	if (e->cpg_open) {
-		(void)cpg_leave(e->cpg, &e->name);
+		if (e->joined)
+			(void)cpg_leave(e->cpg, &e->name);
 		cpg_finalize(e->cpg);
 	}
 	quorum_close(e);

@@ -27,10 +27,13 @@ struct engine_cb {
 	void (*quorum)(void *ud, int quorate);
 };
 
-/* Connect to corosync, join group.  Returns 0, -ENOTCONN when corosync
- * is not running, -EACCES when it refuses us, -errno otherwise. */
-int engine_open(const char *group, const struct engine_cb *cb, void *ud,
-		struct engine **ret);
+/* Connect to corosync and join group as node nodeid.  Returns 0,
+ * -ENOTCONN when corosync is not running, -EACCES when it refuses us,
+ * -EADDRNOTAVAIL (before joining; *ret_nodeid says corosync's id) when
+ * corosync runs this node under another id, -errno otherwise. */
+int engine_open(const char *group, uint32_t nodeid,
+		const struct engine_cb *cb, void *ud, struct engine **ret,
+		uint32_t *ret_nodeid);
 /* Leave the group (others see LEAVE) and disconnect.  NULL-safe. */
 void engine_close(struct engine *e);
 /* fds to poll for input: CPG and quorum. */

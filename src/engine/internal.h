@@ -18,6 +18,7 @@ struct engine {
 	void *ud;
 	cpg_handle_t cpg;
 	int cpg_open;
+	int joined;            /* cpg_join() succeeded */
 	int cpg_fd;
 	struct cpg_name name;
 	uint32_t nodeid;

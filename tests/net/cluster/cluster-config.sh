@@ -4,7 +4,8 @@
 # node: status names the odd member, claims and moves are refused (config-mismatch), and when
 # its holder dies nobody takes it over, where without the freeze n2 and n3 would each have taken
 # it.  VIPs defined alike work on.  Once every file agrees (restarts node by node) all VIPs work
-# again.  Run by meson (suite net) as root.
+# again.  A node whose file gives it another node's id does not join at all.  Run by meson
+# (suite net) as root.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "${BED_SRC:-$here/../bed}/bed.sh"
@@ -95,5 +96,27 @@ out=$(bed_vipctl n1 --json claim web) || fail "claim web on n1: $out"
 wait_holder 5 db n3 live $BED_NODES || fail "db not live at n3"
 wait_holder 5 web n1 live $BED_NODES || fail "web not live at n1"
 ok "no differences left; db claimed on n3, web on n1"
+
+say "n3's file gives it n2's id: n3 does not join; db, handed to n2, stays on n2 alone"
+bed_vipd_stop n3 >/dev/null
+wait_holder 5 db n2 live n1 n2 || fail "db not handed to n2 when n3 stopped"
+f=$(bed_vipd_conf n3 "$NEW")
+sed -i -e 's/^\tnode n2 id 2$/\tnode n2 id 3/' -e 's/^\tnode n3 id 3$/\tnode n3 id 2/' "$f"
+grep -q "node n3 id 2" "$f" || fail "could not swap the ids in $f"
+bed_probe_start swap --target "$VIP" --port "$PORT" --duration-ms 0
+bed_vipd_start n3
+wait_until 10 grep -q "corosync runs this node as id 3, but .* gives 'n3' id 2: not joining" \
+	"$BED_DIR/n3/vipd.log" || fail "no refusal to join in n3's log"
+sleep 1.5
+f=$(bed_probe_stop swap)
+[ "$(p_nodes "$f")" = n2 ] || fail "answering for db: $(p_nodes "$f")"
+p_dup0 "$f" swap
+[ "$(st n1 | jq -r '.node.members | length')" = 2 ] || fail "n3 is a member: $(st n1 | jq -c .node.members)"
+[ "$(grep -c "not joining" "$BED_DIR/n3/vipd.log")" = 1 ] || fail "the refusal is logged at every retry"
+# had it joined, its records (sender 2 over CPG id 3) would be dropped as forged and every
+# node's table sync would wait for its STATE: nothing would work
+out=$(bed_vipctl n1 --json move db n1) || fail "move db to n1 with n3 misconfigured: $out"
+wait_holder 5 db n1 live n1 n2 || fail "db not live at n1"
+ok "n3 refused to join (logged once), only n2 answered for db, dup 0; the others work on (db moved to n1)"
 
 echo "cluster-config: all checks passed ($(elapsed_s) s)"
