@@ -226,7 +226,13 @@ static void sync_merge(struct core *c, unsigned i, uint32_t from,
 	agree_state_begin(c, i);
 	for (unsigned k = 0; k < m->nentries; k++) {
 		const struct core_state_entry *e = &m->entries[k];
-		int vip = core_vip_find(c, e->vip);
+		/* A sender with the same file lists the VIPs in our order:
+		 * no search (4,096 VIPs from 5 members were 40 million
+		 * name comparisons a sync). */
+		int vip = k < c->conf->nvips &&
+				  !strcmp(c->conf->vips[k].name, e->vip)
+			? (int)k
+			: core_vip_find(c, e->vip);
 
 		if (vip < 0)
 			continue;
