@@ -477,6 +477,13 @@ int core_quorate(const struct core *c)
 	return c->quorate;
 }
 
+uint32_t core_sync_waiting(const struct core *c)
+{
+	if (!c->joined || !c->in_view || c->synced)
+		return 0;
+	return c->sync_wait ? c->sync_wait : c->view_mask;
+}
+
 int core_synced(const struct core *c)
 {
 	return c->synced;

@@ -169,6 +169,9 @@ void core_node_get(const struct core *c, unsigned idx,
 		   struct core_node_info *ret);
 int core_quorate(const struct core *c);
 int core_synced(const struct core *c);
+/* While a table sync runs: the members (1 << conf.nodes index) whose
+ * table it still waits for; 0 when synced or not joined. */
+uint32_t core_sync_waiting(const struct core *c);
 /* This incarnation learnt a table once (it may be re-syncing now). */
 int core_learnt(const struct core *c);
 unsigned core_members(const struct core *c, uint32_t *ret, unsigned max);

@@ -76,7 +76,7 @@ static struct json_object *vip_json(struct vipd *d, unsigned i)
 {
 	const struct conf_vip *v = &d->conf.vips[i];
 	struct json_object *o = json_object_new_object();
-	struct json_object *addrs = json_object_new_array();
+	struct json_object *addrs = json_object_new_array(), *differ;
 	struct core_vip_info vi;
 	int here = d->ifindex[i] > 0;
 
@@ -100,12 +100,12 @@ static struct json_object *vip_json(struct vipd *d, unsigned i)
 	json_object_object_add(o, "live_here", json_object_new_boolean(here));
 	json_object_object_add(o, "addresses", addrs);
 	json_object_object_add(o, "dev", json_object_new_string(v->dev));
-	addrs = json_object_new_array();
+	differ = json_object_new_array();
 	for (unsigned k = 0; k < d->conf.nnodes; k++)
 		if ((vi.differ >> k) & 1u)
-			json_object_array_add(addrs, json_object_new_string(
+			json_object_array_add(differ, json_object_new_string(
 				d->conf.nodes[k].name));
-	json_object_object_add(o, "config_differs", addrs);
+	json_object_object_add(o, "config_differs", differ);
 	return o;
 }
 
@@ -138,6 +138,12 @@ static struct json_object *node_json(struct vipd *d)
 	json_object_object_add(o, "members", m);
 	json_object_object_add(o, "dropped_peer_records", json_object_new_int64(
 		(int64_t)d->bad_peer));
+	m = json_object_new_array();
+	for (unsigned k = 0; k < d->conf.nnodes; k++)
+		if ((core_sync_waiting(d->core) >> k) & 1u)
+			json_object_array_add(m, json_object_new_string(
+				d->conf.nodes[k].name));
+	json_object_object_add(o, "sync_waiting_for", m);
 	return o;
 }
 

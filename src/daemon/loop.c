@@ -21,6 +21,7 @@
 
 #define DISPATCH_MAX 16            /* callbacks per wakeup */
 #define RETRY_US 500000ull         /* reconnect to corosync */
+#define SYNC_STALL_US 3000000ull   /* a table sync this long is stuck */
 #define FLUSH_RETRY_US 1000ull     /* resend what corosync refused */
 #define REFRESH_US (VIPD_ADDR_LIFETIME_S * 1000000ull / 3)
 
@@ -72,6 +73,38 @@ static void on_view(void *ud, const uint32_t *members, unsigned n,
 
 	log_info("view: %u members, %u left", n, nleft);
 	core_view(d->core, vipd_now(d), members, n, left, why, nleft);
+	if (!core_synced(d->core) && d->stall_src) {
+		sd_event_source_set_time_relative(d->stall_src, SYNC_STALL_US);
+		sd_event_source_set_enabled(d->stall_src, SD_EVENT_ONESHOT);
+	}
+}
+
+/* A table sync that has not finished SYNC_STALL_US after its view is
+ * waiting for a member whose records this node cannot read (dropped and
+ * counted in on_deliver()): a vipd of another peer version, typically in
+ * the middle of an upgrade.  Nothing changes hands until it ends, which
+ * is safe but must not go unnoticed. */
+static int on_stall(sd_event_source *s, uint64_t usec, void *ud)
+{
+	struct vipd *d = ud;
+	uint32_t w = core_sync_waiting(d->core);
+	char names[256] = "";
+	size_t n = 0;
+
+	if (!w)
+		return 0;
+	for (unsigned i = 0; i < d->conf.nnodes && n < sizeof(names); i++)
+		if ((w >> i) & 1u)
+			n += (size_t)snprintf(names + n, sizeof(names) - n,
+					      "%s'%s'", n ? ", " : "",
+					      d->conf.nodes[i].name);
+	log_warn("the table sync has waited %llu s for the table of %s "
+		 "(%lu peer records dropped as unreadable so far): no VIP "
+		 "changes hands until it comes; a node running another vipd "
+		 "version must be upgraded or stopped",
+		 SYNC_STALL_US / 1000000ull, names, d->bad_peer);
+	d->stalled = 1;
+	return 0;
 }
 
 static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
@@ -102,9 +135,13 @@ static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
 		off += (size_t)n;
 		if (r < 0) {
 			d->bad_peer++;
-			log_errno(r, "dropping a peer record of %d bytes from "
-				     "node %u (%lu dropped so far)", n, nodeid,
-				  d->bad_peer);
+			/* a peer of another version sends one a renewal
+			 * period: the first ten, then at each power of two */
+			if (d->bad_peer <= 10 ||
+			    !(d->bad_peer & (d->bad_peer - 1)))
+				log_errno(r, "dropping a peer record of %d "
+					     "bytes from node %u (%lu dropped "
+					     "so far)", n, nodeid, d->bad_peer);
 			continue;
 		}
 		log_debug("deliver %u from node %u '%s' term %llu sent %llu "
@@ -112,6 +149,10 @@ static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
 			  (unsigned long long)m.term,
 			  (unsigned long long)m.sent_us, vipd_mono_us());
 		core_deliver(d->core, vipd_now(d), nodeid, &m);
+	}
+	if (d->stalled && core_synced(d->core)) {
+		log_notice("the table sync is done: VIPs change hands again");
+		d->stalled = 0;
 	}
 }
 
@@ -415,6 +456,9 @@ int vipd_loop_setup(struct vipd *d)
 	if (r >= 0)
 		r = sd_event_add_time(d->ev, &d->retry_src, CLOCK_MONOTONIC,
 				      UINT64_MAX, 1000, on_retry, d);
+	if (r >= 0)
+		r = sd_event_add_time(d->ev, &d->stall_src, CLOCK_MONOTONIC,
+				      UINT64_MAX, 100000, on_stall, d);
 	if (r >= 0)
 		r = sd_event_add_time_relative(d->ev, &d->refresh_src,
 					       CLOCK_MONOTONIC, REFRESH_US,

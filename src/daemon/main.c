@@ -184,6 +184,7 @@ static void teardown(struct vipd *d)
 	core_free(d->core);
 	sd_event_source_disable_unref(d->tick_src);
 	sd_event_source_disable_unref(d->retry_src);
+	sd_event_source_disable_unref(d->stall_src);
 	sd_event_source_disable_unref(d->refresh_src);
 	sd_event_source_disable_unref(d->flush_src);
 	sd_event_source_disable_unref(d->bundle_src);

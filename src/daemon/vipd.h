@@ -35,6 +35,8 @@ struct vipd {
 	struct engine *engine;            /* owned, NULL while disconnected */
 	sd_event_source *cpg_src, *quorum_src, *tick_src, *retry_src;
 	sd_event_source *refresh_src, *link_src, *flush_src, *bundle_src;
+	sd_event_source *stall_src;       /* a table sync is stuck */
+	int stalled;                      /* stall_src logged this sync */
 	struct nl *nl;                    /* owned */
 	struct lease *lease;              /* owned */
 	struct link_watch *lw;            /* owned */

@@ -11,7 +11,9 @@
 
 #include "core/msg.h"
 
+#ifndef PEER_VERSION /* tests build a vipd of another version */
 #define PEER_VERSION 1
+#endif
 #define PEER_HDR_SIZE 48
 #define PEER_ENTRY_MAX_SIZE (1 + CONF_NAME_MAX + 25)
 /* A CPG message is a bundle: one or more records back to back, each

@@ -4,7 +4,8 @@
 # node: status names the odd member, claims and moves are refused (config-mismatch), and when
 # its holder dies nobody takes it over, where without the freeze n2 and n3 would each have taken
 # it.  VIPs defined alike work on.  Once every file agrees (restarts node by node) all VIPs work
-# again.  A node whose file gives it another node's id does not join at all.  Run by meson
+# again.  A node whose file gives it another node's id does not join at all; a node running a
+# vipd of another peer version stalls every table sync, safely and visibly.  Run by meson
 # (suite net) as root.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -118,5 +119,30 @@ p_dup0 "$f" swap
 out=$(bed_vipctl n1 --json move db n1) || fail "move db to n1 with n3 misconfigured: $out"
 wait_holder 5 db n1 live n1 n2 || fail "db not live at n1"
 ok "n3 refused to join (logged once), only n2 answered for db, dup 0; the others work on (db moved to n1)"
+
+say "n3 runs a vipd of another peer version: the syncs wait for it, nothing changes hands, db stays"
+bed_vipd_stop n3 >/dev/null
+bed_vipd_conf n3 "$NEW" >/dev/null
+bed_probe_start skew --target "$VIP" --port "$PORT" --duration-ms 0
+VIPD=$VIPD_SKEW bed_vipd_start n3
+wait_until 10 grep -q "the table sync has waited 3 s for the table of 'n3'" "$BED_DIR/n1/vipd.log" ||
+	fail "no stall warning on n1"
+[ "$(st n1 | jq -r '"\(.node.synced) \(.node.sync_waiting_for | join(" "))"')" = "false n3" ] ||
+	fail "n1's status during the stall: $(st n1 | jq -c '.node | {synced, sync_waiting_for}')"
+rc=0; out=$(bed_vipctl n1 move db n2 2>&1) || rc=$?
+[ "$rc" = 1 ] && grep -q "not-joined" <<<"$out" || fail "move during the stall: exit $rc, $out"
+drops=$(grep -c "dropping a peer record" "$BED_DIR/n1/vipd.log" || true)
+[ "$drops" -le 20 ] || fail "$drops log lines for dropped records: not rate-limited"
+bed_vipd_stop n3 >/dev/null
+wait_until 10 grep -q "the table sync is done" "$BED_DIR/n1/vipd.log" || fail "no end of the stall on n1"
+f=$(bed_probe_stop skew)
+[ "$(p_nodes "$f")" = n1 ] || fail "answering for db during the stall: $(p_nodes "$f")"
+p_dup0 "$f" skew
+[ "$(jq -r .lost "$f")" = 0 ] || fail "probes lost during the stall: $(jq -c '{sent, lost}' "$f")"
+bed_vipd_start n3
+wait_synced 15 $BED_NODES || fail "not synced once n3 runs the same version"
+out=$(bed_vipctl n1 --json move db n3) || fail "move db to n3 after the stall: $out"
+wait_holder 5 db n3 live $BED_NODES || fail "db not live at n3"
+ok "stall named in the log and status, moves refused, db answered by n1 throughout (lost 0, dup 0), $drops drop lines; after n3's upgrade db moved to n3"
 
 echo "cluster-config: all checks passed ($(elapsed_s) s)"
