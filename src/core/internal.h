@@ -24,7 +24,8 @@
  * build with -DCORE_MUTATION=N breaks rule N, and the simulator must
  * report it.  1: skip the wait for the previous holder's release;
  * 2: accept a stale term; 3: ignore quorum loss; 4: ignore the lease
- * fence when a holder is lost.  Never defined in a real build. */
+ * fence when a holder is lost; 5: ignore members that define a VIP
+ * otherwise (agree.c).  Never defined in a real build. */
 #ifdef CORE_MUTATION
 #define MUTANT(n) (CORE_MUTATION == (n))
 #else

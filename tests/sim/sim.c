@@ -5,7 +5,12 @@
  * the seed, the last schedule actions and the nodes' state.
  *
  *   sim [--seed S] [--schedules N] [--steps MS] [--expect-violation]
- *       [--two-node-split] [--verbose] [--keep-going]
+ *       [--two-node-split] [--skew-config] [--verbose] [--keep-going]
+ *
+ * --skew-config: in half of the schedules one node reads a vipd.conf in
+ * which some VIPs have another policy or prefer order (a rolling change
+ * of the file); those VIPs must be frozen, never held twice.  At the heal
+ * the node is restarted with the common file, so liveness holds again.
  *
  * Schedule k runs from seed S+k; `sim --seed <printed> --schedules 1`
  * (same --steps) replays a failure exactly.  --expect-violation turns
@@ -58,6 +63,40 @@ static void sim_ms(void)
 	sim_check_ms();
 }
 
+/* Node i's own file: each VIP keeps its definition, switches policy, or
+ * has its prefer order reversed; at least one differs. */
+static void skew_setup(unsigned i)
+{
+	unsigned changed = 0;
+
+	S.skew_conf = S.g.conf;
+	memcpy(S.skew_vips, S.g.vips, sizeof(S.skew_vips));
+	S.skew_conf.vips = S.skew_vips;
+	for (unsigned k = 0; k < S.g.conf.nvips; k++) {
+		struct conf_vip *v = &S.skew_vips[k];
+		unsigned how = k == S.g.conf.nvips - 1 && !changed
+				       ? 1 + sim_rnd(2)
+				       : sim_rnd(3);
+
+		if (how == 1)
+			v->policy = v->policy == CONF_POLICY_PREFER
+					    ? CONF_POLICY_WAIT
+					    : CONF_POLICY_PREFER;
+		for (unsigned a = 0, b = v->nprefer - 1; how == 2 && a < b;
+		     a++, b--) {
+			uint8_t t = v->prefer[a];
+
+			v->prefer[a] = v->prefer[b];
+			v->prefer[b] = t;
+		}
+		changed += how != 0;
+		if (how)
+			sim_log("n%u's file: v%u %s", i + 1, k,
+				how == 1 ? "other policy" : "prefer reversed");
+	}
+	S.g.nodes[i].conf = &S.skew_conf;
+}
+
 static void sim_setup(uint64_t seed)
 {
 	static const uint32_t lease[] = { 100, 150, 250 };
@@ -86,6 +125,9 @@ static void sim_setup(uint64_t seed)
 		if (S.g.nodes[i].lease_ms > S.lease_max)
 			S.lease_max = S.g.nodes[i].lease_ms;
 	S.g.conf.two_node = n == 2 && sim_rnd(2);
+	S.skew_node = S.skew && sim_rnd(2) ? (int)sim_rnd(n) : -1;
+	if (S.skew_node >= 0)
+		skew_setup((unsigned)S.skew_node);
 	S.g.fail_up = sim_fail_up;
 	S.g.hooks = &sim_hooks;
 	sim_log("%u nodes%s, %u VIPs, policy %s, lease %ums", n,
@@ -160,6 +202,16 @@ static int sim_schedule(uint64_t seed, unsigned steps)
 		sim_ms();
 	if (!S.violated)
 		sim_heal();
+	/* the operator puts the common file on the odd node */
+	if (!S.violated && S.skew_node >= 0) {
+		unsigned i = (unsigned)S.skew_node;
+
+		S.g.nodes[i].conf = NULL;
+		g_leave(&S.g, i);
+		g_start(&S.g, i);
+		sim_node_started(i);
+		sim_log("n%u restarted with the common file", i + 1);
+	}
 	settle = 2 * S.lease_max + 300;
 	for (uint64_t t = 0; t < settle && !S.violated; t++) {
 		g_advance(&S.g);
@@ -189,6 +241,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "steps", required_argument, NULL, 't' },
 		{ "expect-violation", no_argument, NULL, 'x' },
 		{ "two-node-split", no_argument, NULL, '2' },
+		{ "skew-config", no_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
@@ -196,7 +249,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .seed = 1, .schedules = 200, .steps = 600 };
-	while ((c = getopt_long(argc, argv, "s:n:t:x2vk", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "s:n:t:x2cvk", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 's':
@@ -214,6 +267,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case '2':
 			o->two_node_split = 1;
 			break;
+		case 'c':
+			S.skew = 1;
+			break;
 		case 'v':
 			S.verbose = 1;
 			break;
@@ -223,7 +279,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		default:
 			fprintf(stderr, "usage: sim [--seed S] [--schedules N]"
 					" [--steps MS] [--expect-violation]"
-					" [--two-node-split]\n");
+					" [--two-node-split] [--skew-config]\n");
 			return -EINVAL;
 		}
 	}

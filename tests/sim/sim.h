@@ -22,6 +22,10 @@ struct sim {
 	uint64_t steps;           /* simulated milliseconds, all schedules */
 	int upfail;               /* actuator refuses 1 in 4 vip_up */
 	int two_node_split;       /* partition two_node clusters too */
+	int skew;                 /* one node may read another vipd.conf */
+	int skew_node;            /* that node this schedule, -1: none */
+	struct conf skew_conf;    /* its file: other policies for some VIPs */
+	struct conf_vip skew_vips[G_MAX_VIPS];
 	int verbose;              /* print every event every node handles */
 	int quiet;                /* one line per violation */
 	uint64_t idle_until;      /* no new action before then */
