@@ -169,6 +169,24 @@ int vip_status(struct vip_client *c, const char *vip, int timeout_ms,
 void vip_status_free(struct vip_status *s);
 
 /*
+ * The members whose vipd.conf defines s->vips[vip] otherwise, or not at
+ * all (the VIP is frozen: no claims, moves or take-overs until the files
+ * agree), as a NULL-ended array of *n names; none when they agree.
+ * Valid until vip_status_free(s). Since VIP_0.2.
+ */
+const char *const *vip_status_config_differs(const struct vip_status *s,
+					     size_t vip, size_t *n);
+
+/*
+ * The members whose table this node's sync still waits for (a member
+ * whose records it cannot read keeps it waiting: nothing changes hands),
+ * as a NULL-ended array of *n names; none when synced. Valid until
+ * vip_status_free(s). Since VIP_0.2.
+ */
+const char *const *vip_status_sync_waiting(const struct vip_status *s,
+					   size_t *n);
+
+/*
  * Sends one raw request line (without '\n') and returns vipd's raw JSON
  * reply in *ret_json (malloc'd, caller frees) whenever one came, also when
  * the reply is a refusal. Returns 0 if vipd answered "ok":true, else

@@ -204,12 +204,28 @@ static void print_vip_row(const struct vip_vip_status *v, int wname,
 	printf("%s\n", v->n_addresses ? "" : "-");
 }
 
+/* "NAME NAME ..." of a NULL-ended list, after a label; nothing if empty */
+static void print_names(const char *label, const char *const *names,
+			size_t n)
+{
+	if (!n)
+		return;
+	printf("%s", label);
+	for (size_t i = 0; i < n; i++)
+		printf(" %s", names[i]);
+	printf("\n");
+}
+
 static void print_status(const struct vip_status *s)
 {
 	int wname = 3, wholder = 6, n;
-	size_t i;
+	const char *const *names;
+	size_t i, k;
 
 	print_node(&s->node);
+	names = vip_status_sync_waiting(s, &k);
+	print_names("table sync waiting for (nothing changes hands until it "
+		    "ends):", names, k);
 	if (s->n_vips == 0)
 		return;
 	for (i = 0; i < s->n_vips; i++) {
@@ -223,6 +239,14 @@ static void print_status(const struct vip_status *s)
 	       "ADDRESSES");
 	for (i = 0; i < s->n_vips; i++)
 		print_vip_row(&s->vips[i], wname, wholder);
+	for (i = 0; i < s->n_vips; i++) {
+		char label[128];
+
+		names = vip_status_config_differs(s, i, &k);
+		snprintf(label, sizeof(label), "%s: frozen, defined otherwise "
+			 "in the vipd.conf of", s->vips[i].name);
+		print_names(label, names, k);
+	}
 }
 
 static void print_event(const struct vipctl *v, const struct vip_event *e)

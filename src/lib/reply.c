@@ -259,9 +259,25 @@ static int parse_vip(struct json_object *o, struct vip_vip_status *v)
 	return k;
 }
 
-static int parse_vips(struct json_object *o, struct vip_status *s)
+/* What status carries beyond struct vip_status, which is ABI: the
+ * public struct comes first, vip_status_free() frees the whole. */
+struct status_ext {
+	struct vip_status pub;
+	char ***differs;  /* per VIP: config_differs, NULL-ended */
+	size_t *n_differs;
+	char **waiting;   /* node: sync_waiting_for, NULL-ended */
+	size_t n_waiting;
+};
+
+static struct status_ext *ext_of(const struct vip_status *s)
 {
-	struct json_object *a;
+	return (struct status_ext *)(uintptr_t)s;
+}
+
+static int parse_vips(struct json_object *o, struct status_ext *x)
+{
+	struct vip_status *s = &x->pub;
+	struct json_object *a, *v;
 	size_t i, n;
 	int k;
 
@@ -271,11 +287,17 @@ static int parse_vips(struct json_object *o, struct vip_status *s)
 		return -EBADMSG;
 	n = json_object_array_length(a);
 	s->vips = calloc(n ? n : 1, sizeof(*s->vips));
-	if (!s->vips)
+	x->differs = calloc(n ? n : 1, sizeof(*x->differs));
+	x->n_differs = calloc(n ? n : 1, sizeof(*x->n_differs));
+	if (!s->vips || !x->differs || !x->n_differs)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		s->n_vips = i + 1; /* so vip_status_free() sees partial ones */
-		k = parse_vip(json_object_array_get_idx(a, i), &s->vips[i]);
+		v = json_object_array_get_idx(a, i);
+		k = parse_vip(v, &s->vips[i]);
+		if (k == 0)
+			k = get_str_array(v, "config_differs", &x->differs[i],
+					  &x->n_differs[i]);
 		if (k < 0)
 			return k;
 	}
@@ -285,16 +307,18 @@ static int parse_vips(struct json_object *o, struct vip_status *s)
 int reply_parse_status(const char *line, size_t len, struct vip_status **ret)
 {
 	struct json_object *o = parse_object(line, len), *node;
+	struct status_ext *x;
 	struct vip_status *s;
 	int ok, k;
 
 	if (!o)
 		return -EBADMSG;
-	s = calloc(1, sizeof(*s));
-	if (!s) {
+	x = calloc(1, sizeof(*x));
+	if (!x) {
 		json_object_put(o);
 		return -ENOMEM;
 	}
+	s = &x->pub;
 	k = get_bool(o, "ok", &ok, 0);
 	if (k == 0 && !ok)
 		k = -EBADMSG;
@@ -303,7 +327,10 @@ int reply_parse_status(const char *line, size_t len, struct vip_status **ret)
 	if (k == 0)
 		k = parse_node(node, &s->node);
 	if (k == 0)
-		k = parse_vips(o, s);
+		k = get_str_array(node, "sync_waiting_for", &x->waiting,
+				  &x->n_waiting);
+	if (k == 0)
+		k = parse_vips(o, x);
 	json_object_put(o);
 	if (k < 0) {
 		vip_status_free(s);
@@ -315,15 +342,48 @@ int reply_parse_status(const char *line, size_t len, struct vip_status **ret)
 
 VIP_PUBLIC void vip_status_free(struct vip_status *s)
 {
+	struct status_ext *x = ext_of(s);
 	size_t i;
 
 	if (!s)
 		return;
 	free_str_array(s->node.members);
-	for (i = 0; i < s->n_vips; i++)
+	for (i = 0; i < s->n_vips; i++) {
 		free_str_array(s->vips[i].addresses);
+		if (x->differs)
+			free_str_array(x->differs[i]);
+	}
+	free(x->differs);
+	free(x->n_differs);
+	free_str_array(x->waiting);
 	free(s->vips);
-	free(s);
+	free(x);
+}
+
+static const char *const none[] = { NULL };
+
+VIP_PUBLIC const char *const *vip_status_config_differs(
+	const struct vip_status *s, size_t vip, size_t *n)
+{
+	const struct status_ext *x = ext_of(s);
+
+	*n = 0;
+	if (!s || vip >= s->n_vips || !x->differs || !x->differs[vip])
+		return none;
+	*n = x->n_differs[vip];
+	return (const char *const *)x->differs[vip];
+}
+
+VIP_PUBLIC const char *const *vip_status_sync_waiting(
+	const struct vip_status *s, size_t *n)
+{
+	const struct status_ext *x = ext_of(s);
+
+	*n = 0;
+	if (!s || !x->waiting)
+		return none;
+	*n = x->n_waiting;
+	return (const char *const *)x->waiting;
 }
 
 static enum vip_event_type event_type(const char *name)

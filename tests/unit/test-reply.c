@@ -116,7 +116,8 @@ static void long_reason_is_truncated(void **state)
 static const char status_line[] =
 	"{\"ok\":true,\"node\":{\"name\":\"n1\",\"id\":1,\"quorate\":true,"
 	"\"engine\":\"joined\",\"synced\":true,\"lease_ms\":150,"
-	"\"members\":[\"n1\",\"n2\"]},\"vips\":[{\"name\":\"db\","
+	"\"members\":[\"n1\",\"n2\"],\"sync_waiting_for\":[]},"
+	"\"vips\":[{\"name\":\"db\",\"config_differs\":[\"n3\",\"n4\"],"
 	"\"state\":\"live\",\"holder\":\"n1\",\"term\":5,"
 	"\"since\":1764060000123,\"prev\":null,\"waiter\":null,"
 	"\"live_here\":true,\"addresses\":[\"192.0.2.10/24\","
@@ -157,6 +158,40 @@ static void status_reply_fills_node_and_vips(void **state)
 	vip_status_free(NULL);
 }
 
+static void status_extras_name_odd_and_awaited_members(void **state)
+{
+	static const char waiting[] =
+		"{\"ok\":true,\"node\":{\"name\":\"n1\",\"synced\":false,"
+		"\"sync_waiting_for\":[\"n3\"]},\"vips\":[{\"name\":\"db\","
+		"\"state\":\"live\"}]}";
+	const char *const *names;
+	struct vip_status *s;
+	size_t n = 99;
+
+	assert_int_equal(
+		reply_parse_status(status_line, strlen(status_line), &s), 0);
+	names = vip_status_config_differs(s, 0, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(names[0], "n3");
+	assert_string_equal(names[1], "n4");
+	assert_null(names[2]);
+	names = vip_status_config_differs(s, 1, &n); /* absent: none */
+	assert_int_equal(n, 0);
+	assert_null(names[0]);
+	names = vip_status_config_differs(s, 2, &n); /* no such VIP */
+	assert_int_equal(n, 0);
+	assert_null(names[0]);
+	names = vip_status_sync_waiting(s, &n); /* empty array */
+	assert_int_equal(n, 0);
+	assert_null(names[0]);
+	vip_status_free(s);
+	assert_int_equal(reply_parse_status(waiting, strlen(waiting), &s), 0);
+	names = vip_status_sync_waiting(s, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "n3");
+	vip_status_free(s);
+}
+
 static void malformed_status_is_refused_without_leaks(void **state)
 {
 	static const char *const cases[] = {
@@ -173,6 +208,10 @@ static void malformed_status_is_refused_without_leaks(void **state)
 		"\"a\",\"state\":\"live\",\"addresses\":[\"x\",null]}]}",
 		"{\"ok\":true,\"node\":{\"name\":\"n1\"},\"vips\":[{\"state\":"
 		"\"live\"}]}",
+		"{\"ok\":true,\"node\":{\"name\":\"n1\"},\"vips\":[{\"name\":"
+		"\"a\",\"state\":\"live\",\"config_differs\":\"n3\"}]}",
+		"{\"ok\":true,\"node\":{\"name\":\"n1\",\"sync_waiting_for\":"
+		"[1]}}",
 	};
 	struct vip_status *s = NULL;
 	size_t i;
@@ -252,6 +291,7 @@ int main(void)
 		cmocka_unit_test(malformed_replies_are_refused),
 		cmocka_unit_test(long_reason_is_truncated),
 		cmocka_unit_test(status_reply_fills_node_and_vips),
+		cmocka_unit_test(status_extras_name_odd_and_awaited_members),
 		cmocka_unit_test(malformed_status_is_refused_without_leaks),
 		cmocka_unit_test(events_parse_with_absent_and_null_members),
 		cmocka_unit_test(error_codes_map_to_errno),

@@ -59,6 +59,8 @@ done
 [ "$(vf n3 db '.config_differs | join(" ")')" = "n1 n2" ] || fail "n3: db config_differs $(vf n3 db .config_differs)"
 [ "$(vf n3 web '.config_differs | join(" ")')" = "n1 n2" ] || fail "n3: web config_differs $(vf n3 web .config_differs)"
 grep -q "VIP 'db' is defined otherwise .* member 'n3'" "$BED_DIR/n1/vipd.log" || fail "no warning about db on n1"
+bed_vipctl n1 status | grep -qx "db: frozen, defined otherwise in the vipd.conf of n3" ||
+	fail "vipctl status on n1 does not say db is frozen: $(bed_vipctl n1 status)"
 ok "status names the odd member on each side; n1 logged a warning"
 rc=0; out=$(bed_vipctl n2 move db n2 2>&1) || rc=$?
 [ "$rc" = 1 ] && grep -q "config-mismatch: VIP 'db' is defined otherwise .* of 'n3'" <<<"$out" ||
@@ -131,6 +133,8 @@ wait_until 10 grep -q "the table sync has waited 3 s for the table of 'n3'" "$BE
 	fail "n1's status during the stall: $(st n1 | jq -c '.node | {synced, sync_waiting_for}')"
 rc=0; out=$(bed_vipctl n1 move db n2 2>&1) || rc=$?
 [ "$rc" = 1 ] && grep -q "not-joined" <<<"$out" || fail "move during the stall: exit $rc, $out"
+bed_vipctl n1 status | grep -q "^table sync waiting for .*: n3$" ||
+	fail "vipctl status on n1 does not name n3: $(bed_vipctl n1 status)"
 drops=$(grep -c "dropping a peer record" "$BED_DIR/n1/vipd.log" || true)
 [ "$drops" -le 20 ] || fail "$drops log lines for dropped records: not rate-limited"
 bed_vipd_stop n3 >/dev/null
