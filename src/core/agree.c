@@ -104,19 +104,23 @@ void agree_check(struct core *c)
 	for (unsigned k = 0; k < c->conf->nvips; k++) {
 		struct core_vip *v = &c->vips[k];
 		uint32_t d = agree_differ(c, k);
-		int f = d != 0;
+		struct core_event ev = {
+			.type = CORE_EV_CONFIG, .vip = (int)k,
+			.term = v->term, .arg = d != 0,
+		};
 		unsigned low = 0;
 
-		if (f == v->frozen)
+		if (ev.arg == v->frozen)
 			continue;
-		v->frozen = f;
+		v->frozen = ev.arg;
 		while (d && !((d >> low) & 1u))
 			low++;
-		core_emit(c, CORE_EV_CONFIG, (int)k,
-			  f ? c->conf->nodes[low].id : 0, 0, (uint64_t)f,
-			  f ? "this member defines the VIP otherwise or not "
-			      "at all: no claims, moves or take-overs until "
-			      "every vipd.conf agrees"
-			    : "every member defines the VIP the same again");
+		if (d)
+			ev.node = c->conf->nodes[low].id;
+		ev.why = d ? "this member defines the VIP otherwise or not at "
+			     "all: no claims, moves or take-overs until every "
+			     "vipd.conf agrees"
+			   : "every member defines the VIP the same again";
+		c->ops->event(c->ud, &ev);
 	}
 }

@@ -176,8 +176,6 @@ void core_emit(struct core *c, enum core_event_type t, int vip,
 
 	if (t == CORE_EV_QUORUM)
 		ev.arg = (int)node;
-	if (t == CORE_EV_CONFIG) /* a VIP frozen at term 1, thawed at 0 */
-		ev.arg = (int)term, ev.term = c->vips[vip].term;
 	c->ops->event(c->ud, &ev);
 }
 

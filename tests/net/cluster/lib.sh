@@ -84,6 +84,18 @@ live_here_nodes() {
 	echo "${out# }"
 }
 
+# still_serving NODE VIP TERM TAG : NODE's vipd still runs and holds VIP live at TERM, and a 200 ms
+# probe ($VIP) is answered by NODE alone with nothing lost; TAG names the probe's file and the step.
+still_serving() {
+	local node=$1 v=$2 term=$3 tag=$4 f=$BED_DIR/$4.json
+	_bed_alive "${BED_VIPD[$node]}" || fail "$tag: vipd died on $node"
+	wait_holder 1 "$v" "$node" live "$node" || fail "$tag: $v no longer live at $node"
+	[ "$(vf "$node" "$v" .term)" = "$term" ] || fail "$tag: term changed: $(vf "$node" "$v" .term)"
+	bed_probe_run "$f" --target "$VIP" --port "$PORT" --duration-ms 200
+	[ "$(p_nodes "$f")" = "$node" ] && [ "$(jq -r .lost "$f")" = 0 ] ||
+		fail "$tag: VIP not answering from $node alone: $(jq -c '{nodes, lost}' "$f")"
+}
+
 # addr_on NODE IP : the address is configured on NODE's eth0.
 addr_on() { ip -n "$(bed_ns "$1")" -br addr show dev eth0 | grep -qw "$2"; }
 
