@@ -87,6 +87,11 @@ static void setup_net(struct vipd *d)
 	if (r < 0)
 		fatal("opening rtnetlink: %s", strerror(-r));
 	r = lease_open(&d->conf, &d->lease, reason, sizeof(reason));
+	/* the gate's tables belong to the netlink socket that made them */
+	if (r == -EPERM)
+		fatal("loading the lease gate (nftables): %s; another vipd "
+		      "already runs on this node and owns it (one vipd a "
+		      "node), or this one lacks CAP_NET_ADMIN", reason);
 	if (r < 0)
 		fatal("loading the lease gate (nftables): %s", reason);
 	log_info("lease refresh: %s", lease_raw_active(d->lease)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # cluster-privs: vipd keeps CAP_NET_ADMIN + CAP_NET_RAW only; --check-config rejects a bad
 # file with file:line:col and does not start; a malformed control request gets bad-request
-# and changes nothing (the daemon runs on, the VIP stays held); SIGHUP takes node-local changes
+# and changes nothing (the daemon runs on, the VIP stays held); a second vipd on the node exits
+# naming the first, which serves on; SIGHUP takes node-local changes
 # and refuses the rest with the reason. One node. Suite net, root.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,6 +56,13 @@ rc=0; msg=$(bed_exec n1 timeout 5 "$VIPD" -f -c "$bad" 2>&1) || rc=$?
 [ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "vipd started (exit $rc) with a bad file"
 bed_exec n1 test -e /run/vipd/bad.sock && fail "vipd with a bad file created its socket"
 ok "exit $rc, message names bad.conf:8:col, nothing started"
+
+say "a second vipd on the same node"
+rc=0; msg=$(bed_exec n1 timeout 10 "$VIPD" -f -c "$BED_DIR/n1/vipd.conf" 2>&1) || rc=$?
+[ "$rc" = 1 ] && grep -q "another vipd already runs on this node" <<<"$msg" ||
+	fail "second vipd: exit $rc, $msg"
+still_serving n1 db 1 after-second-vipd
+ok "it exits naming the running one; the first serves on"
 
 say "malformed control requests"
 for req in 'claim' 'claim db --term x' 'bogus' "$(printf 'claim %0300d' 0)"; do
