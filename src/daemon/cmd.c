@@ -72,11 +72,23 @@ static struct json_object *addr_json(const struct conf_addr *a)
 	return json_object_new_string(buf);
 }
 
+/* The names of the nodes in mask (1 << conf.nodes index). */
+static struct json_object *names_json(struct vipd *d, uint32_t mask)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned k = 0; k < d->conf.nnodes; k++)
+		if ((mask >> k) & 1u)
+			json_object_array_add(a, json_object_new_string(
+				d->conf.nodes[k].name));
+	return a;
+}
+
 static struct json_object *vip_json(struct vipd *d, unsigned i)
 {
 	const struct conf_vip *v = &d->conf.vips[i];
 	struct json_object *o = json_object_new_object();
-	struct json_object *addrs = json_object_new_array(), *differ;
+	struct json_object *addrs = json_object_new_array();
 	struct core_vip_info vi;
 	int here = d->ifindex[i] > 0;
 
@@ -100,12 +112,8 @@ static struct json_object *vip_json(struct vipd *d, unsigned i)
 	json_object_object_add(o, "live_here", json_object_new_boolean(here));
 	json_object_object_add(o, "addresses", addrs);
 	json_object_object_add(o, "dev", json_object_new_string(v->dev));
-	differ = json_object_new_array();
-	for (unsigned k = 0; k < d->conf.nnodes; k++)
-		if ((vi.differ >> k) & 1u)
-			json_object_array_add(differ, json_object_new_string(
-				d->conf.nodes[k].name));
-	json_object_object_add(o, "config_differs", differ);
+	json_object_object_add(o, "config_differs",
+			       names_json(d, vi.differ));
 	return o;
 }
 
@@ -138,12 +146,8 @@ static struct json_object *node_json(struct vipd *d)
 	json_object_object_add(o, "members", m);
 	json_object_object_add(o, "dropped_peer_records", json_object_new_int64(
 		(int64_t)d->bad_peer));
-	m = json_object_new_array();
-	for (unsigned k = 0; k < d->conf.nnodes; k++)
-		if ((core_sync_waiting(d->core) >> k) & 1u)
-			json_object_array_add(m, json_object_new_string(
-				d->conf.nodes[k].name));
-	json_object_object_add(o, "sync_waiting_for", m);
+	json_object_object_add(o, "sync_waiting_for",
+			       names_json(d, core_sync_waiting(d->core)));
 	return o;
 }
 

@@ -117,6 +117,7 @@ static int cpg_open(struct engine *e, const char *group, uint32_t nodeid)
 		return -ENOTCONN;
 	if (e->nodeid != nodeid)
 		return -EADDRNOTAVAIL;
+	e->name = name; /* before the join: engine_close() leaves by it */
 	do {
 		r = cpg_join(e->cpg, &name);
 	} while (r == CS_ERR_TRY_AGAIN);
@@ -125,7 +126,6 @@ static int cpg_open(struct engine *e, const char *group, uint32_t nodeid)
 	e->joined = 1;
 	if (cpg_fd_get(e->cpg, &e->cpg_fd) != CS_OK)
 		return -ENOTCONN;
-	e->name = name;
 	return 0;
 }
 
