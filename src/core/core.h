@@ -127,6 +127,10 @@ uint32_t core_lease_ms(const struct core *c);
  * closer to the stall do (lost holders are fenced one period past their
  * lease). */
 #define CORE_RENEWALS 8
+/* Renewals per lease of a node that holds nothing and stands by as the
+ * next of a prefer list: its lease only has to be current when the
+ * holder lets go (src/core/renew.c, renew_needed()). */
+#define CORE_STANDBY_RENEWALS 2
 
 /* The engine joined the group: start a fresh incarnation.  The core
  * holds nothing until it has learnt the table of the first view. */

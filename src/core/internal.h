@@ -121,10 +121,11 @@ struct core {
 	unsigned ndeferred;
 
 	uint64_t renew_seq;       /* our renewal counter */
-	uint64_t next_renew;
+	uint64_t next_renew;      /* next renewal while active ... */
+	uint64_t next_standby;    /* ... and while standing by */
 	uint64_t own_last_sent;   /* sent_us of our last delivered RENEW */
 	uint64_t own_lease_until; /* our kernel lease, as last set */
-	unsigned ups;             /* vip_up() calls since core_tick() began */
+	unsigned ups;             /* vip_up() calls since core_tick() ended */
 	int ups_deferred;         /* one was put off by CORE_UP_BATCH */
 
 	struct core_pending pend[CORE_MAX_PENDING];

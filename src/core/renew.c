@@ -25,6 +25,7 @@ void renew_send(struct core *c, uint64_t now)
 	m.sent_us = now;
 	m.lease_us = c->lease_us;
 	c->next_renew = now + c->period_us;
+	c->next_standby = now + c->lease_us / CORE_STANDBY_RENEWALS;
 	core_send(c, &m);
 }
 
@@ -132,6 +133,7 @@ void core_joined(struct core *c, uint64_t now)
 	c->synced = 0;
 	c->ndeferred = 0;
 	c->next_renew = now;
+	c->next_standby = now;
 	for (unsigned i = 0; i < c->conf->nnodes; i++)
 		c->nodes[i].member = 0;
 }
@@ -183,29 +185,35 @@ static uint64_t tick_expire(struct core *c, uint64_t now, uint64_t next,
 
 /* A node needs its lease while it holds a VIP or must still confirm one's
  * removal, was expired, may be given one at once (a request of its own in
- * flight, a waiting claim, the next node of a prefer list), or must be
- * able to accuse a holder whose renewal is late (expire_due() wants a
- * renewal of ours sent after the holder's went missing).  held: from
- * vip_held_mask().  *wake: when a holder's renewal is next due to be
- * late. */
+ * flight, a waiting claim), or must be able to accuse a holder whose
+ * renewal is late (expire_due() wants a renewal of ours sent after the
+ * holder's went missing): RENEW_ACTIVE, every period.  The next node of
+ * a prefer list only stands by (RENEW_STANDBY, CORE_STANDBY_RENEWALS a
+ * lease): it needs a current lease the moment the holder lets go, not
+ * one that outlives a ring stall, and it turns active as soon as it
+ * holds.  held: from vip_held_mask().  *wake: when a holder's renewal is
+ * next due to be late. */
+enum { RENEW_NONE, RENEW_STANDBY, RENEW_ACTIVE };
 static int renew_needed(const struct core *c, uint64_t now, uint32_t held,
 			uint64_t *wake)
 {
 	uint64_t half;
+	int standby = 0;
 
 	*wake = UINT64_MAX;
 	/* An expired node renews to be usable again. */
 	if (c->nodes[c->self_idx].lapsed || ((held >> c->self_idx) & 1u))
-		return 1;
+		return RENEW_ACTIVE;
 	for (unsigned i = 0; i < CORE_MAX_PENDING; i++)
 		if (c->pend[i].reqid)
-			return 1;
+			return RENEW_ACTIVE;
 	for (unsigned k = 0; k < c->conf->nvips; k++) {
 		const struct core_vip *v = &c->vips[k];
 
-		if (v->waiter == c->self ||
-		    (v->holder && vip_successor(c, k, v->holder) == c->self))
-			return 1;
+		if (v->waiter == c->self)
+			return RENEW_ACTIVE;
+		if (v->holder && vip_successor(c, k, v->holder) == c->self)
+			standby = 1;
 	}
 	/* A renewal delivered at lease_until - lease - margin is late at
 	 * half a lease, which leaves a renewal of ours time to come back
@@ -218,11 +226,11 @@ static int renew_needed(const struct core *c, uint64_t now, uint32_t held,
 		if (!accusable(c, i, held))
 			continue;
 		if (now >= late)
-			return 1;
+			return RENEW_ACTIVE;
 		if (late < *wake)
 			*wake = late;
 	}
-	return 0;
+	return standby ? RENEW_STANDBY : RENEW_NONE;
 }
 
 uint64_t core_tick(struct core *c, uint64_t now)
@@ -232,18 +240,23 @@ uint64_t core_tick(struct core *c, uint64_t now)
 
 	if (!c->joined || !c->in_view)
 		return next; /* nothing to time before the first view */
-	c->ups = 0;
-	c->ups_deferred = 0;
 	held = vip_held_mask(c);
-	if (renew_needed(c, now, held, &wake)) {
+	switch (renew_needed(c, now, held, &wake)) {
+	case RENEW_ACTIVE:
 		if (now >= c->next_renew)
 			renew_send(c, now);
 		next = c->next_renew;
-	} else {
+		break;
+	case RENEW_STANDBY:
+		if (now >= c->next_standby)
+			renew_send(c, now);
+		next = c->next_standby < wake ? c->next_standby : wake;
+		break;
+	default:
 		next = wake;
 	}
 	if (!c->synced || !c->quorate)
-		return next;
+		goto out;
 	next = tick_expire(c, now, next, held);
 	for (unsigned k = 0; k < c->conf->nvips; k++) {
 		struct core_vip *v = &c->vips[k];
@@ -257,9 +270,14 @@ uint64_t core_tick(struct core *c, uint64_t now)
 		}
 		vip_reconcile(c, now, k);
 	}
-	/* More addresses to add: come back after the loop's other work. */
+out:
+	/* More addresses to add: come back after the loop's other work.
+	 * The batch counts what the deliveries of this pass brought up as
+	 * well, so a pass starts afresh once its tick is done. */
 	if (c->ups_deferred && next > now + 1000)
 		next = now + 1000;
+	c->ups = 0;
+	c->ups_deferred = 0;
 	return next;
 }
 

@@ -412,6 +412,78 @@ static void failover_of_many_vips_comes_in_batches(void **state)
 	g_done(&G);
 }
 
+/* Renewals sent per node, counted as they are delivered to node
+ * observer. */
+static unsigned renewals[G_MAX_NODES + 1], observer;
+
+static void count_renewals(struct group *g, unsigned i, const struct g_obs *o)
+{
+	(void)g;
+	if (i == observer && o->kind == G_OBS_MSG && o->m->type == CORE_MSG_RENEW &&
+	    o->from <= G_MAX_NODES)
+		renewals[o->from]++;
+}
+
+static const struct g_hooks renewal_hooks = { .after = count_renewals };
+
+/* Renewals of ids 1..3 over dur (us) as node obs sees them, into got[]. */
+static void count_window(unsigned obs, uint64_t dur, unsigned got[3])
+{
+	memset(renewals, 0, sizeof(renewals));
+	observer = obs;
+	G.hooks = &renewal_hooks;
+	run_checked(&G, dur);
+	G.hooks = NULL;
+	for (unsigned i = 0; i < 3; i++)
+		got[i] = renewals[i + 1];
+}
+
+/* The holder renews CORE_RENEWALS times a lease, the next node of the
+ * prefer list CORE_STANDBY_RENEWALS times (it stands by), anyone else
+ * not at all; the one that takes over has a current lease the moment it
+ * holds, and renews as a holder from then on. */
+static void standby_successor_renews_seldom_until_it_holds(void **state)
+{
+	const uint64_t lease = 150000, window = 600000;
+	unsigned got[3];
+	struct core_vip_info vi;
+	int steps = 0;
+
+	g_init(&G, 3, 1, CONF_POLICY_PREFER);
+	for (unsigned i = 0; i < 3; i++)
+		g_start(&G, i);
+	run_checked(&G, 300000);
+	assert_int_equal(g_claim(&G, 0, "v0", 0, 0), 0);
+	run_checked(&G, 100000);
+	assert_int_equal(core_lease_ms(G.nodes[0].core), lease / 1000);
+	count_window(2, window, got);
+	/* holder n1: 600 / 18.75 = 32; standby n2: 600 / 75 = 8; n3: 0 */
+	assert_in_range(got[0], window / (lease / CORE_RENEWALS) - 1,
+			window / (lease / CORE_RENEWALS) + 1);
+	assert_in_range(got[1], window / (lease / CORE_STANDBY_RENEWALS) - 1,
+			window / (lease / CORE_STANDBY_RENEWALS) + 1);
+	assert_int_equal(got[2], 0);
+
+	g_leave(&G, 0);
+	while (g_holder(&G, 1, 0, &vi) != 2 && steps++ < 100)
+		g_advance(&G);
+	assert_int_equal(vi.holder, 2);
+	assert_true(G.nodes[1].lease_until > G.now);
+	/* up within the step its tick runs in: no renewal to wait for */
+	g_advance(&G);
+	assert_true(g_answers(&G, 1, 0));
+	run_checked(&G, 100000);
+	count_window(2, window, got);
+	assert_int_equal(got[0], 0);
+	assert_in_range(got[1], window / (lease / CORE_RENEWALS) - 1,
+			window / (lease / CORE_RENEWALS) + 1);
+	/* n1 is gone: n3 is the next of the list now, and stands by */
+	assert_in_range(got[2], window / (lease / CORE_STANDBY_RENEWALS) - 1,
+			window / (lease / CORE_STANDBY_RENEWALS) + 1);
+	g_done(&G);
+	(void)state;
+}
+
 /* One node's own copy of the group's configuration, to edit. */
 static struct conf other_conf;
 static struct conf_vip other_vips[G_MAX_VIPS];
@@ -571,6 +643,7 @@ int main(void)
 			election_term_equal_to_unassigned_term_is_accepted),
 		cmocka_unit_test(holder_keeps_its_address_while_a_node_joins),
 		cmocka_unit_test(failover_of_many_vips_comes_in_batches),
+		cmocka_unit_test(standby_successor_renews_seldom_until_it_holds),
 		cmocka_unit_test(vip_defined_otherwise_by_a_member_is_frozen),
 		cmocka_unit_test(vip_unknown_to_a_member_is_frozen),
 		cmocka_unit_test(
