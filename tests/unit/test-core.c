@@ -419,8 +419,8 @@ static unsigned renewals[G_MAX_NODES + 1], observer;
 static void count_renewals(struct group *g, unsigned i, const struct g_obs *o)
 {
 	(void)g;
-	if (i == observer && o->kind == G_OBS_MSG && o->m->type == CORE_MSG_RENEW &&
-	    o->from <= G_MAX_NODES)
+	if (i == observer && o->kind == G_OBS_MSG &&
+	    o->m->type == CORE_MSG_RENEW && o->from <= G_MAX_NODES)
 		renewals[o->from]++;
 }
 
