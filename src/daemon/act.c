@@ -144,8 +144,10 @@ static void announce_start(struct vipd *d, unsigned vip)
 
 static int send_one(struct vipd *d, const uint8_t *buf, size_t len)
 {
-	int r = d->engine ? engine_send(d->engine, buf, len) : -ENOTCONN;
+	int r;
 
+	log_debug("sending %zu bytes at %llu us", len, vipd_mono_us());
+	r = d->engine ? engine_send(d->engine, buf, len) : -ENOTCONN;
 	if (r < 0) {
 		d->bad_send++;
 		return log_errno(r, "sending to the group");
@@ -159,7 +161,7 @@ static int send_one(struct vipd *d, const uint8_t *buf, size_t len)
  * (a bundle of records, src/proto/peer.h): a burst of requests, or a
  * failover of many VIPs, costs corosync a few messages instead of one or
  * two per VIP.  The loop flushes when nothing else is pending, after a
- * timer pass, and before leaving the group. */
+ * timer pass, after a CPG dispatch, and before leaving the group. */
 int vipd_bundle_flush(struct vipd *d)
 {
 	size_t len = d->bundle_len;

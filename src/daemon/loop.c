@@ -186,6 +186,11 @@ static int on_cpg(sd_event_source *s, int fd, uint32_t revents, void *ud)
 	    (revents & (EPOLLHUP | EPOLLERR)))
 		engine_drop(d, "CPG connection closed");
 	vipd_schedule(d);
+	/* What the deliveries made us say leaves now: a hand-over waits for
+	 * the old holder's RELEASED, which should not wait behind the log
+	 * write and the other sources of this pass. */
+	if (d->engine)
+		vipd_bundle_flush(d);
 	return 0;
 }
 
