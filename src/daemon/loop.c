@@ -188,9 +188,9 @@ static int on_cpg(sd_event_source *s, int fd, uint32_t revents, void *ud)
 	vipd_schedule(d);
 	/* What the deliveries made us say leaves now: a hand-over waits for
 	 * the old holder's RELEASED, which should not wait behind the log
-	 * write and the other sources of this pass. */
-	if (d->engine)
-		vipd_bundle_flush(d);
+	 * write and the other sources of this pass (after engine_drop()
+	 * the bundle is empty and this does nothing). */
+	vipd_bundle_flush(d);
 	return 0;
 }
 
