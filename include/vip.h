@@ -27,6 +27,8 @@
  *   config-mismatch -ENOTUNIQ    a member's vipd.conf defines the VIP
  *                                otherwise: claims and moves wait for the
  *                                files to agree
+ *   handing-over  -EAGAIN        the VIP's last hand-over is not confirmed
+ *                                yet (a few milliseconds): try again
  *   bad-config    -EINVAL        reload: the file has errors or is unreadable
  *   reload-refused -EOPNOTSUPP   reload: a change only a restart applies
  *   anything else -EPROTO

@@ -37,6 +37,8 @@ struct conf_addr {
 struct conf_node {
 	char name[CONF_NAME_MAX]; /* as written in the file */
 	uint32_t id;              /* corosync node id, > 0 */
+	struct conf_addr addr;    /* direct hand-offs go there; family 0:
+				   * none given */
 };
 
 struct conf_allow {
@@ -70,6 +72,9 @@ struct conf {
 					  * corosync's token + consensus) */
 	uint32_t lease_mark;             /* packet mark bit of the gate */
 	bool two_node;                   /* corosync two_node semantics */
+	char handoff_key[CONF_PATH_MAX]; /* shared key file of the direct
+					  * hand-offs; "": none sent */
+	uint16_t handoff_port;           /* their UDP port */
 	struct conf_node nodes[CONF_MAX_NODES];
 	unsigned nnodes;
 	struct conf_vip *vips;           /* owned; conf_free() frees */

@@ -35,6 +35,7 @@ static const char *const err_name[] = {
 	[CORE_E_LOST] = "lost",
 	[CORE_E_CANCELLED] = "cancelled",
 	[CORE_E_MISMATCH] = "config-mismatch",
+	[CORE_E_HANDOVER] = "handing-over",
 };
 
 static const char *const event_name[] = {

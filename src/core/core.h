@@ -39,7 +39,8 @@ enum core_err {
 	CORE_E_LOST,         /* engine lost, or quorum lost, meanwhile */
 	CORE_E_CANCELLED,    /* waiting claim withdrawn */
 	CORE_E_MISMATCH,     /* a member defines the VIP differently */
-	CORE_E_MAX = CORE_E_MISMATCH,
+	CORE_E_HANDOVER,     /* the last hand-over is not confirmed yet */
+	CORE_E_MAX = CORE_E_HANDOVER,
 };
 
 /* Why a node left the view (mirrors CPG's reasons). */
@@ -88,6 +89,12 @@ struct core_ops {
 		      uint64_t term, const char *reason);
 	/* Something changed that watchers want to know. */
 	void (*event)(void *ud, const struct core_event *ev);
+	/* Optional (NULL: none).  This node, the previous holder, has just
+	 * removed vip at term and sent its RELEASED: tell node `to`, the
+	 * agreed new holder, directly (an authenticated datagram), so it
+	 * need not wait for corosync to order the RELEASED.  Best effort:
+	 * the RELEASED still follows in agreed order. */
+	void (*handoff)(void *ud, unsigned vip, uint64_t term, uint32_t to);
 };
 
 struct core_vip_info {
@@ -148,6 +155,14 @@ void core_deliver(struct core *c, uint64_t now, uint32_t sender,
 uint64_t core_tick(struct core *c, uint64_t now);
 /* The local engine failed: drop every VIP at once, forget the view. */
 void core_engine_lost(struct core *c, uint64_t now);
+/* A direct hand-off (ops->handoff of node from) arrived, authenticated
+ * and from the current ring: from removed vip at term.  This node adds
+ * vip as soon as its table says it holds vip at that very term with from
+ * as the previous holder, without waiting for the RELEASED; any other
+ * term or sender changes nothing.  Not an agreed input: it only moves a
+ * local add earlier, never changes the table. */
+void core_handoff(struct core *c, uint64_t now, uint32_t from, unsigned vip,
+		  uint64_t term);
 /* Clean stop: release every VIP held here with a confirmed release. */
 void core_shutdown(struct core *c, uint64_t now);
 /* The interface of vip failed on this node: give it up, saying why. */

@@ -25,7 +25,10 @@
  * report it.  1: skip the wait for the previous holder's release;
  * 2: accept a stale term; 3: ignore quorum loss; 4: ignore the lease
  * fence when a holder is lost; 5: ignore members that define a VIP
- * otherwise (agree.c).  Never defined in a real build. */
+ * otherwise (agree.c); 6: take a direct hand-off of any term as the
+ * previous holder's confirmation; 7: let requests take a VIP from a
+ * holder whose hand-over is unconfirmed (vip.c).  Never defined in a
+ * real build. */
 #ifdef CORE_MUTATION
 #define MUTANT(n) (CORE_MUTATION == (n))
 #else
@@ -71,6 +74,9 @@ struct core_vip {
 	uint64_t confirmed;       /* term our last RELEASED as prev named */
 	int failed;               /* vip_up() failed at this term */
 	uint64_t live_sent;       /* term our last LIVE named */
+	int down_failed;          /* the last vip_down() failed */
+	uint64_t hand_term;       /* a direct hand-off said that ... */
+	uint32_t hand_from;       /* ... this node removed it at hand_term */
 	/* Configuration agreement (vip_frozen()) */
 	uint32_t fp;              /* this node's fingerprint of it */
 	uint32_t differ;          /* agreed: nodes (1 << index) whose last

@@ -257,6 +257,8 @@ static void sync_finish(struct core *c, uint64_t now)
 		struct core_vip *v = &c->vips[k];
 		const struct core_state_entry *e = &src[k].best;
 
+		v->hand_from = 0; /* core_handoff() */
+		v->hand_term = 0;
 		if (!src[k].from)
 			continue;
 		if (e->holder != v->holder || e->term != v->term)

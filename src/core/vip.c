@@ -56,6 +56,20 @@ int vip_term_stale(const struct core *c, unsigned vip, uint64_t t,
 	return t < v->term || (t == v->term && v->holder);
 }
 
+/* A hand-over of vip is still unconfirmed in agreed order: the previous
+ * holder has not said it removed the address, and the new holder may
+ * already have added it on a direct hand-off (core_handoff()), which
+ * nobody else knows.  Until then requests may not take it from that
+ * holder: the table would forget it, and a node told to add the VIP
+ * next would wait for the previous holder only.  A holder lost is
+ * fenced by its lease as always. */
+static int vip_handing_over(const struct core_vip *v, uint32_t to)
+{
+	return v->prev && v->holder && v->holder != to && !MUTANT(7);
+}
+
+#define HANDOVER_WHY "the last hand-over is not confirmed yet; try again"
+
 /* A node that may be given a VIP now. */
 int vip_usable(const struct core *c, uint32_t node)
 {
@@ -212,6 +226,8 @@ static void apply_claim(struct core *c, uint64_t now, uint32_t from,
 	else if (!m->term && v->holder && v->holder != from &&
 		 !(m->flags & CORE_MSG_F_WAIT))
 		err = CORE_E_HELD, why = "held by another node";
+	else if (m->term && vip_handing_over(v, from))
+		err = CORE_E_HANDOVER, why = HANDOVER_WHY;
 	if (err) {
 		pend_answer(c, vip, m->reqid, err, v->term, why);
 		return;
@@ -247,6 +263,11 @@ static void apply_release(struct core *c, uint64_t now, uint32_t from,
 			    "no quorum");
 		return;
 	}
+	if (vip_handing_over(v, 0)) {
+		pend_answer(c, vip, m->reqid, CORE_E_HANDOVER, v->term,
+			    HANDOVER_WHY);
+		return;
+	}
 	if (v->holder) {
 		uint32_t next = vip_successor(c, vip, v->holder);
 
@@ -276,9 +297,12 @@ static void apply_move(struct core *c, uint64_t now, uint32_t from,
 		err = CORE_E_NOT_ELIGIBLE;
 	else if (!vip_usable(c, m->node))
 		err = CORE_E_NOT_MEMBER;
+	else if (vip_handing_over(v, m->node))
+		err = CORE_E_HANDOVER;
 	if (err) {
 		pend_answer(c, vip, m->reqid, err, v->term,
-			    "refused by the group");
+			    err == CORE_E_HANDOVER ? HANDOVER_WHY
+						   : "refused by the group");
 		return;
 	}
 	if (v->holder != m->node)
@@ -381,8 +405,9 @@ static void vip_down_local(struct core *c, unsigned vip)
 	if (!v->up)
 		return;
 	/* A failed delete leaves the address to the gate and its kernel
-	 * lifetime; the core must not believe it is still serving. */
-	(void)c->ops->vip_down(c->ud, vip);
+	 * lifetime; the core must not believe it is still serving, but it
+	 * hands the VIP over only in agreed order then (vip_handoff()). */
+	v->down_failed = c->ops->vip_down(c->ud, vip) < 0;
 	v->up = 0;
 }
 
@@ -408,6 +433,7 @@ static void vip_up_local(struct core *c, uint64_t now, unsigned vip)
 		return;
 	}
 	v->up = 1;
+	v->down_failed = 0;
 	pend_check(c, vip, now);
 }
 
@@ -423,6 +449,45 @@ static void vip_live_send(struct core *c, unsigned vip)
 	snprintf(m.vip, sizeof(m.vip), "%s", c->conf->vips[vip].name);
 	v->live_sent = v->term;
 	core_send(c, &m);
+}
+
+/* This node, vip's previous holder, removed it at v->term and sent its
+ * RELEASED: tell the agreed new holder directly.  Not after a delete
+ * that failed: the gate may be all that keeps the address quiet, and
+ * the new holder had better wait for corosync's order then. */
+static void vip_handoff(struct core *c, unsigned vip)
+{
+	struct core_vip *v = &c->vips[vip];
+
+	if (c->ops->handoff && v->holder && v->holder != c->self &&
+	    !v->down_failed)
+		c->ops->handoff(c->ud, vip, v->term, v->holder);
+}
+
+/* The previous holder confirmed its removal at this term directly
+ * (core_handoff()); its RELEASED is still on its way. */
+static int vip_handed(const struct core_vip *v)
+{
+	return v->prev && v->hand_from == v->prev &&
+	       (v->hand_term == v->term || MUTANT(6));
+}
+
+void core_handoff(struct core *c, uint64_t now, uint32_t from, unsigned vip,
+		  uint64_t term)
+{
+	struct core_vip *v;
+
+	/* Terms rise within one learnt table; a sync may start another
+	 * (a cluster that restarted whole counts from 1 again), so a
+	 * hand-off counts only in the table it arrived in: none while
+	 * unsynced, and sync_finish() forgets those that came before. */
+	if (vip >= c->conf->nvips || from == c->self || !c->synced ||
+	    node_index(c, from) < 0)
+		return;
+	v = &c->vips[vip];
+	v->hand_from = from;
+	v->hand_term = term;
+	vip_reconcile(c, now, vip);
 }
 
 /* Make this node's kernel agree with the table for vip. */
@@ -448,12 +513,13 @@ void vip_reconcile(struct core *c, uint64_t now, unsigned vip)
 			 c->conf->vips[vip].name);
 		v->confirmed = v->term;
 		core_send(c, &m);
+		vip_handoff(c, vip);
 	}
 	if (serving)
 		vip_live_send(c, vip);
 	if (!serving || v->holder != c->self || v->up || v->failed)
 		return;
-	if ((v->prev && !MUTANT(1)) || now < v->fence ||
+	if ((v->prev && !vip_handed(v) && !MUTANT(1)) || now < v->fence ||
 	    now >= c->own_lease_until)
 		return;
 	if (c->ups >= CORE_UP_BATCH) {

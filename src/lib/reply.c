@@ -29,7 +29,7 @@ static const struct {
 	{"cancelled", EINTR},	   {"not-allowed", EPERM},
 	{"timeout", ETIMEDOUT},	   {"busy", EAGAIN},
 	{"bad-config", EINVAL},	   {"reload-refused", EOPNOTSUPP},
-	{"config-mismatch", ENOTUNIQ},
+	{"config-mismatch", ENOTUNIQ}, {"handing-over", EAGAIN},
 };
 
 static const char *const event_name[] = {

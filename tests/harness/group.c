@@ -16,6 +16,7 @@
 
 struct g_ev {
 	int is_view;
+	uint64_t ring;            /* view: the ring it starts */
 	uint32_t from;
 	uint64_t at;              /* time it was ordered */
 	struct core_msg m;
@@ -34,6 +35,20 @@ struct g_inbox {
 
 static struct g_inbox inbox[G_MAX_NODES];
 static struct group *cur;
+static uint64_t rings;            /* rings formed so far */
+
+/* Direct hand-offs in flight. */
+#define G_MAX_HAND 1024
+struct g_hand {
+	uint64_t at;              /* due then */
+	unsigned to;              /* node index */
+	uint32_t from;
+	unsigned vip;
+	uint64_t term;
+	uint64_t ring;            /* sender's ring when it sent */
+};
+static struct g_hand hands[G_MAX_HAND];
+static unsigned nhands;
 
 static void ev_free(struct g_ev *e)
 {
@@ -113,6 +128,32 @@ static int op_send(void *ud, const struct core_msg *m)
 	return 0;
 }
 
+static void hand_queue(const struct g_hand *h)
+{
+	if (nhands < G_MAX_HAND)
+		hands[nhands++] = *h;
+}
+
+static void op_handoff(void *ud, unsigned vip, uint64_t term, uint32_t to)
+{
+	struct g_node *n = ud;
+	struct g_hand_fate fate = { .copies = 1 };
+	struct g_hand h = { .from = n->id, .vip = vip, .term = term,
+			    .ring = n->ring };
+	unsigned from = idx_of(cur, n);
+
+	cur->hands_sent++;
+	if (to < 1 || to > cur->n)
+		return;
+	h.to = to - 1;
+	if (cur->hand_fate)
+		cur->hand_fate(cur, from, h.to, &fate);
+	for (unsigned k = 0; k < fate.copies && k < 2; k++) {
+		h.at = cur->now + fate.delay_us[k];
+		hand_queue(&h);
+	}
+}
+
 static int op_vip_up(void *ud, unsigned vip)
 {
 	struct g_node *n = ud;
@@ -166,6 +207,12 @@ static const struct core_ops g_ops = {
 	.lease = op_lease, .reply = op_reply, .event = op_event,
 };
 
+static const struct core_ops g_ops_direct = {
+	.send = op_send, .vip_up = op_vip_up, .vip_down = op_vip_down,
+	.lease = op_lease, .reply = op_reply, .event = op_event,
+	.handoff = op_handoff,
+};
+
 static void conf_vips(struct group *g, unsigned n, unsigned nvips,
 		      enum conf_policy policy)
 {
@@ -190,6 +237,7 @@ void g_init(struct group *g, unsigned n, unsigned nvips,
 	assert(n <= G_MAX_NODES && nvips <= G_MAX_VIPS);
 	memset(g, 0, sizeof(*g));
 	cur = g;
+	nhands = 0;
 	g->n = n;
 	g->now = 1000000;
 	g->conf.lease_ms = 150;
@@ -237,6 +285,8 @@ static void g_views(struct group *g, unsigned p, unsigned gone,
 	for (unsigned i = 0; i < g->n; i++) {
 		if (!((mask >> i) & 1u) || inbox[i].view == mask)
 			continue;
+		if (!e.ring)
+			e.ring = ++rings;
 		e.nleft = 0;
 		for (unsigned k = 0; k < g->n; k++) {
 			if (!((inbox[i].view >> k) & 1u) || (mask >> k) & 1u)
@@ -259,8 +309,8 @@ void g_start(struct group *g, unsigned i)
 	core_free(n->core);
 	memset(n->up, 0, sizeof(n->up));
 	n->lease_until = 0;
-	r = core_new(n->conf ? n->conf : &g->conf, n->id, &g_ops, n,
-		     &n->core);
+	r = core_new(n->conf ? n->conf : &g->conf, n->id,
+		     g->direct ? &g_ops_direct : &g_ops, n, &n->core);
 	assert(r == 0);
 	if (n->lease_ms)
 		core_set_lease(n->core, n->lease_ms);
@@ -372,6 +422,8 @@ static void g_handle(struct group *g, unsigned i, const struct g_ev *e)
 	if (h && h->before)
 		h->before(g, i, &o);
 	if (e->is_view)
+		n->ring = e->ring;
+	if (e->is_view)
 		core_view(n->core, g->now, e->members, e->nmembers, e->left,
 			  e->why, e->nleft);
 	else
@@ -392,6 +444,32 @@ static void g_tick(struct group *g, unsigned i)
 		h->after(g, i, &o);
 }
 
+/* Hand-offs due at node i; those sent in another ring than the one it
+ * is in now are dropped, as the daemon drops them. */
+static void g_hands(struct group *g, unsigned i)
+{
+	struct g_node *n = &g->nodes[i];
+	unsigned k = 0;
+
+	while (k < nhands) {
+		struct g_hand h = hands[k];
+
+		if (h.to != i || h.at > g->now) {
+			k++;
+			continue;
+		}
+		hands[k] = hands[--nhands];
+		if (h.ring != n->ring || n->detached)
+			continue;
+		g->hands_taken++;
+		g_local(g, i, 0);
+		core_handoff(n->core, g->now, h.from, h.vip, h.term);
+		g_local(g, i, 1);
+		if (!n->alive)
+			return;
+	}
+}
+
 static void g_step(struct group *g)
 {
 	for (unsigned i = 0; i < g->n; i++) {
@@ -400,6 +478,7 @@ static void g_step(struct group *g)
 
 		if (!n->alive || n->hung)
 			continue;
+		g_hands(g, i);
 		/* Events appended while handling go to the end: FIFO. */
 		while (b->head < b->n && b->ev[b->head].at + n->lag_us <=
 						 g->now) {

@@ -55,6 +55,7 @@ struct g_node {
 	int hung;                 /* process stopped: no input */
 	int detached;             /* engine lost: in no view */
 	uint64_t lag_us;          /* inbox delivered this much late */
+	uint64_t ring;            /* ring of the last view it handled */
 	unsigned part;            /* partition number */
 	int up[G_MAX_VIPS];       /* kernel has the address (per VIP) */
 	uint64_t lease_until;     /* kernel gate open until */
@@ -66,6 +67,14 @@ struct g_node {
 	int events[CORE_EV_MAX + 1];
 };
 
+/* What becomes of one direct hand-off (core_ops.handoff): delivered
+ * after delay_us[0] and, if copies is 2, again after delay_us[1] (a
+ * duplicate or replay within the ring); copies 0: lost. */
+struct g_hand_fate {
+	unsigned copies;
+	uint64_t delay_us[2];
+};
+
 struct group {
 	struct conf conf;
 	struct conf_vip vips[G_MAX_VIPS];
@@ -74,6 +83,17 @@ struct group {
 	uint64_t now;
 	uint64_t reqid;
 	int (*fail_up)(struct group *g, unsigned node, unsigned vip);
+	/* Direct hand-offs: cores started while direct is set get
+	 * ops->handoff.  A hand-off reaches the new holder whatever the
+	 * partitions (it does not go through the group), but only while
+	 * that node is still in the ring the sender was in when it sent
+	 * (the daemon checks corosync's ring id).  hand_fate NULL: one
+	 * copy, delivered at the next step. */
+	int direct;
+	void (*hand_fate)(struct group *g, unsigned from, unsigned to,
+			  struct g_hand_fate *ret);
+	unsigned hands_sent;      /* hand-offs the cores sent */
+	unsigned hands_taken;     /* copies delivered to core_handoff() */
 	const struct g_hooks *hooks;
 	void *hook_ud;
 };

@@ -38,6 +38,8 @@ void sim_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, SIM_LINE - (size_t)n, fmt, ap);
 	va_end(ap);
+	if (S.verbose)
+		printf("  %s\n", line);
 }
 
 static uint64_t ms_between(unsigned lo, unsigned hi)
@@ -96,6 +98,42 @@ static void do_release_or_move(unsigned i, int move)
 	}
 	r = g_move(&S.g, i, vip, S.g.conf.nodes[j].name);
 	sim_log("n%u move v%u to n%u -> %s", i + 1, k, j + 1, res(r));
+}
+
+/* Two requests for one VIP in the same millisecond: node i takes it
+ * with a fresh term while its holder (as i's table says) takes it back
+ * or moves it on: a hand-over that is overtaken before it is confirmed. */
+static void do_contend(unsigned i)
+{
+	unsigned k = sim_rnd(S.g.conf.nvips), j = sim_rnd(S.g.n);
+	const char *vip = S.g.conf.vips[k].name;
+	struct core_vip_info vi;
+	unsigned h;
+	int r;
+
+	core_vip_get(S.g.nodes[i].core, k, &vi);
+	h = vi.holder ? vi.holder - 1 : i;
+	if (h == i || !S.g.nodes[h].alive || S.g.nodes[h].hung) {
+		do_claim(i);
+		return;
+	}
+	if (sim_rnd(2)) { /* i reads the group late, a hand-off early */
+		S.g.nodes[i].lag_us = ms_between(2, 30);
+		sim_log("n%u delivery lag %llums", i + 1,
+			(unsigned long long)(S.g.nodes[i].lag_us / MS));
+	}
+	r = g_claim(&S.g, i, vip, sim_max_term(k) + 1, 0);
+	sim_log("n%u claim v%u term=%llu (contended) -> %s", i + 1, k,
+		(unsigned long long)sim_max_term(k) + 1, res(r));
+	if (sim_rnd(2)) {
+		r = g_claim(&S.g, h, vip, sim_max_term(k) + 2, 0);
+		sim_log("n%u claim v%u term=%llu (contended) -> %s", h + 1,
+			k, (unsigned long long)sim_max_term(k) + 2, res(r));
+	} else {
+		r = g_move(&S.g, h, vip, S.g.conf.nodes[j].name);
+		sim_log("n%u move v%u to n%u (contended) -> %s", h + 1, k,
+			j + 1, res(r));
+	}
 }
 
 /* Kill (0), crash (1) or cleanly stop (2) node i; it restarts later. */
@@ -224,8 +262,10 @@ void sim_action(void)
 		sim_log("actuator %s", S.upfail ? "flaky" : "healthy");
 	} else if (i < 0)
 		return;
-	else if (w < 45)
+	else if (w < 41)
 		do_claim((unsigned)i);
+	else if (w < 45)
+		do_contend((unsigned)i);
 	else if (w < 62)
 		do_release_or_move((unsigned)i, w >= 52);
 	else if (w < 72)

@@ -44,6 +44,21 @@ static int sim_fail_up(struct group *g, unsigned node, unsigned vip)
 	return S.upfail && !sim_rnd(4);
 }
 
+/* Direct hand-offs: most arrive within a few milliseconds, some late,
+ * some twice (the second copy up to 400 ms later), some never. */
+static void sim_hand_fate(struct group *g, unsigned from, unsigned to,
+			  struct g_hand_fate *ret)
+{
+	unsigned r = sim_rnd(16);
+
+	ret->copies = r == 0 ? 0 : r < 5 ? 2 : 1;
+	ret->delay_us[0] = sim_rnd(4) ? sim_rnd(3000) : sim_rnd(60000);
+	ret->delay_us[1] = ret->delay_us[0] + sim_rnd(400000);
+	(void)g;
+	(void)from;
+	(void)to;
+}
+
 static uint64_t splitmix(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ull;
@@ -129,11 +144,13 @@ static void sim_setup(uint64_t seed)
 	if (S.skew_node >= 0)
 		skew_setup((unsigned)S.skew_node);
 	S.g.fail_up = sim_fail_up;
+	S.g.direct = (int)sim_rnd(2);
+	S.g.hand_fate = sim_hand_fate;
 	S.g.hooks = &sim_hooks;
-	sim_log("%u nodes%s, %u VIPs, policy %s, lease %ums", n,
+	sim_log("%u nodes%s, %u VIPs, policy %s, lease %ums%s", n,
 		S.g.conf.two_node ? " (two_node)" : "", nvips,
 		S.g.vips[0].policy == CONF_POLICY_PREFER ? "prefer" : "wait",
-		S.g.conf.lease_ms);
+		S.g.conf.lease_ms, S.g.direct ? ", direct hand-offs" : "");
 	for (unsigned i = 0; i < n; i++)
 		if (S.g.nodes[i].lease_ms)
 			sim_log("n%u lease %ums", i + 1, S.g.nodes[i].lease_ms);
@@ -229,6 +246,8 @@ static int sim_schedule(uint64_t seed, unsigned steps)
 				"--steps %u\n",
 			(unsigned long long)S.seed, steps);
 	}
+	S.hands_sent += S.g.hands_sent;
+	S.hands_taken += S.g.hands_taken;
 	g_done(&S.g);
 	return S.violated != 0;
 }
@@ -309,9 +328,12 @@ int main(int argc, char **argv)
 	dt = seconds() - t0;
 	fflush(stdout);
 	printf("sim: %llu schedules, %llu steps (simulated ms) in %.1f s: "
-	       "%.0f schedules/s, %.0f steps/s, %llu violating schedule(s)\n",
+	       "%.0f schedules/s, %.0f steps/s, %llu direct hand-offs sent "
+	       "(%llu copies taken), %llu violating schedule(s)\n",
 	       (unsigned long long)k, (unsigned long long)S.steps, dt,
-	       (double)k / dt, (double)S.steps / dt, (unsigned long long)bad);
+	       (double)k / dt, (double)S.steps / dt,
+	       (unsigned long long)S.hands_sent,
+	       (unsigned long long)S.hands_taken, (unsigned long long)bad);
 	if (o.expect)
 		return bad ? 0 : 1;
 	return bad ? 1 : 0;

@@ -20,6 +20,8 @@ struct sim {
 	uint64_t seed;            /* this schedule's seed */
 	uint64_t rng;
 	uint64_t steps;           /* simulated milliseconds, all schedules */
+	uint64_t hands_sent;      /* direct hand-offs, all schedules ... */
+	uint64_t hands_taken;     /* ... and copies that reached a core */
 	int upfail;               /* actuator refuses 1 in 4 vip_up */
 	int two_node_split;       /* partition two_node clusters too */
 	int skew;                 /* one node may read another vipd.conf */

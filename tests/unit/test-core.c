@@ -412,6 +412,112 @@ static void failover_of_many_vips_comes_in_batches(void **state)
 	g_done(&G);
 }
 
+/* Direct hand-offs (core_handoff()). */
+static uint32_t prev_at_up[G_MAX_NODES]; /* table's prev when it added */
+
+static void note_prev_at_up(struct group *g, unsigned i)
+{
+	struct core_vip_info vi;
+
+	if (!g->nodes[i].up[0] || prev_at_up[i] != UINT32_MAX)
+		return; /* the first add only, not later lease refreshes */
+	core_vip_get(g->nodes[i].core, 0, &vi);
+	prev_at_up[i] = vi.prev;
+}
+
+static const struct g_hooks prev_hooks = { .kernel = note_prev_at_up };
+
+/* Prefer n1, n2, n3: n2 stands by with a current lease while n1 holds
+ * (renew.c), so it may add the moment it knows n1 removed the VIP. */
+static void up3_direct(int direct)
+{
+	g_init(&G, 3, 2, CONF_POLICY_PREFER);
+	G.direct = direct;
+	for (unsigned i = 0; i < 3; i++)
+		g_start(&G, i);
+	run_checked(&G, 300000);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 1, CORE_VIP_LIVE);
+	memset(prev_at_up, 0xff, sizeof(prev_at_up));
+	G.hooks = &prev_hooks;
+}
+
+/* The new holder adds the address on the old holder's word, before the
+ * RELEASED that says the same is ordered; without the direct channel it
+ * waits for the RELEASED. */
+static void move_with_direct_handoff_adds_before_the_release(void **s)
+{
+	for (int direct = 0; direct <= 1; direct++) {
+		up3_direct(direct);
+		assert_int_equal(g_move(&G, 2, "v0", "n2"), 0);
+		run_checked(&G, 50000);
+		assert_int_equal(G.nodes[2].last_err, CORE_OK);
+		assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+		assert_true(G.nodes[1].up[0]);
+		assert_false(G.nodes[0].up[0]);
+		assert_int_equal(prev_at_up[1], direct ? 1 : 0);
+		assert_int_equal(G.hands_sent, (unsigned)direct);
+		assert_int_equal(G.hands_taken, (unsigned)direct);
+		g_done(&G);
+	}
+}
+
+/* A hand-off counts only from the previous holder and at the term of
+ * the hand-over; nothing else lets the new holder add early. */
+static void handoff_of_another_term_or_sender_is_ignored(void **s)
+{
+	up3_direct(1);
+	G.nodes[0].hung = 1; /* n1 never gets to remove it */
+	assert_int_equal(g_move(&G, 2, "v0", "n2"), 0);
+	run_checked(&G, 5000);
+	core_handoff(G.nodes[1].core, G.now, 3, 0, 2); /* not the holder */
+	core_handoff(G.nodes[1].core, G.now, 1, 0, 1); /* older term */
+	core_handoff(G.nodes[1].core, G.now, 1, 0, 3); /* later term */
+	core_handoff(G.nodes[1].core, G.now, 1, 1, 2); /* other VIP */
+	core_handoff(G.nodes[1].core, G.now, 2, 0, 2); /* itself */
+	core_handoff(G.nodes[1].core, G.now, 9, 0, 2); /* unknown node */
+	core_handoff(G.nodes[1].core, G.now, 1, 7, 2); /* unknown VIP */
+	run_checked(&G, 20000);
+	assert_false(G.nodes[1].up[0]);
+	assert_true(G.nodes[0].up[0]);
+	G.nodes[0].hung = 0;
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	assert_false(G.nodes[0].up[0]);
+	assert_true(G.nodes[1].up[0]);
+	g_done(&G);
+}
+
+/* n2 takes v0 (term 2) and, reading the group late, hears n1's hand-off
+ * before it has even seen its own claim; n1 asks for v0 back (term 3)
+ * before its RELEASED is ordered.  Granting that would make the table
+ * forget that n2 may already answer: it is refused until the hand-over
+ * is confirmed, and one node answers at every instant. */
+static void request_racing_an_unconfirmed_handoff_is_refused(void **s)
+{
+	up3_direct(1);
+	G.nodes[1].lag_us = 20000;
+	G.nodes[0].lag_us = 3000;
+	assert_int_equal(g_claim(&G, 1, "v0", 2, 0), 0);
+	assert_int_equal(g_claim(&G, 0, "v0", 3, 0), 0);
+	run_checked(&G, 60000);
+	assert_int_equal(G.nodes[0].last_err, CORE_E_HANDOVER);
+	assert_non_null(strstr(G.nodes[0].last_reason, "hand-over"));
+	assert_int_equal(G.nodes[1].last_err, CORE_OK);
+	assert_int_equal(G.hands_taken, 1);
+	assert_int_equal(prev_at_up[1], 1); /* n2 added on the hand-off */
+	G.nodes[1].lag_us = G.nodes[0].lag_us = 0;
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	/* confirmed now: n1 may take it back */
+	assert_int_equal(g_claim(&G, 0, "v0", 3, 0), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[0].last_err, CORE_OK);
+	assert_holder_everywhere(0, 1, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
 /* Renewals sent per node, counted as they are delivered to node
  * observer. */
 static unsigned renewals[G_MAX_NODES + 1], observer;
@@ -643,6 +749,11 @@ int main(void)
 			election_term_equal_to_unassigned_term_is_accepted),
 		cmocka_unit_test(holder_keeps_its_address_while_a_node_joins),
 		cmocka_unit_test(failover_of_many_vips_comes_in_batches),
+		cmocka_unit_test(
+			move_with_direct_handoff_adds_before_the_release),
+		cmocka_unit_test(handoff_of_another_term_or_sender_is_ignored),
+		cmocka_unit_test(
+			request_racing_an_unconfirmed_handoff_is_refused),
 		cmocka_unit_test(standby_successor_renews_seldom_until_it_holds),
 		cmocka_unit_test(vip_defined_otherwise_by_a_member_is_frozen),
 		cmocka_unit_test(vip_unknown_to_a_member_is_frozen),

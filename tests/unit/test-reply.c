@@ -274,7 +274,7 @@ static void error_codes_map_to_errno(void **state)
 		{"cancelled", -EINTR},	    {"lost", -EOWNERDEAD},
 		{"busy", -EAGAIN},	    {"bad-request", -EINVAL},
 		{"bad-config", -EINVAL},    {"reload-refused", -EOPNOTSUPP},
-		{"config-mismatch", -ENOTUNIQ},
+		{"config-mismatch", -ENOTUNIQ}, {"handing-over", -EAGAIN},
 		{"something-new", -EPROTO}, {"", -EPROTO},
 	};
 	size_t i;
