@@ -333,6 +333,7 @@ const struct core_ops vipd_core_ops = {
 	.lease = act_lease,
 	.reply = vipd_reply,
 	.event = vipd_event,
+	.handoff = vipd_handoff_send,
 };
 
 /* Invariant 5: a starting vipd holds nothing, whatever an earlier run

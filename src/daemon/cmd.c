@@ -117,6 +117,24 @@ static struct json_object *vip_json(struct vipd *d, unsigned i)
 	return o;
 }
 
+/* Direct hand-offs (handoff-key): datagrams sent, taken (authentic, for
+ * this node, from the current ring: handed to the core, which adds a VIP
+ * early only if its table agrees) and dropped (see the log). */
+static struct json_object *handoffs_json(struct vipd *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "enabled",
+			       json_object_new_boolean(d->hand_fd >= 0));
+	json_object_object_add(o, "sent",
+			       json_object_new_int64((int64_t)d->hand_sent));
+	json_object_object_add(o, "taken",
+			       json_object_new_int64((int64_t)d->hand_taken));
+	json_object_object_add(o, "dropped",
+			       json_object_new_int64((int64_t)d->hand_bad));
+	return o;
+}
+
 static struct json_object *node_json(struct vipd *d)
 {
 	struct json_object *o = json_object_new_object();
@@ -146,6 +164,7 @@ static struct json_object *node_json(struct vipd *d)
 	json_object_object_add(o, "members", m);
 	json_object_object_add(o, "dropped_peer_records", json_object_new_int64(
 		(int64_t)d->bad_peer));
+	json_object_object_add(o, "handoffs", handoffs_json(d));
 	json_object_object_add(o, "sync_waiting_for",
 			       names_json(d, core_sync_waiting(d->core)));
 	return o;

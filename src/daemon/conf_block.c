@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "daemon/conf_priv.h"
 #include "fault/fault.h"
@@ -24,7 +25,8 @@ struct vip_state {
 };
 
 static void add_node(struct conf_parser *p, const struct conf_pos *pos,
-		     const char *name, uint32_t id)
+		     const char *name, uint32_t id,
+		     const struct conf_addr *addr)
 {
 	struct conf *c = p->c;
 	int i = conf_node_index(c, name);
@@ -53,11 +55,36 @@ static void add_node(struct conf_parser *p, const struct conf_pos *pos,
 	}
 	memcpy(c->nodes[c->nnodes].name, name, CONF_NAME_MAX);
 	c->nodes[c->nnodes].id = id;
+	c->nodes[c->nnodes].addr = *addr;
 	p->nodes_pos[c->nnodes++] = *pos;
+}
+
+/* The address a node takes direct hand-offs on: one host address, no
+ * prefix, neither unspecified nor multicast. */
+static bool node_address(struct conf_parser *p, const struct conf_tok *t,
+			 struct conf_addr *ret)
+{
+	static const uint8_t any[16];
+	struct conf_addr a;
+
+	if (strchr(t->text, '/') || conf_parse_addr(t->text, &a) < 0) {
+		conf_bad_value(p, t, "an IPv4 or IPv6 host address without "
+				     "a prefix");
+		return false;
+	}
+	if (!memcmp(a.addr, any, a.family == AF_INET ? 4 : 16) ||
+	    (a.family == AF_INET && a.addr[0] >= 224) ||
+	    (a.family == AF_INET6 && a.addr[0] == 0xff)) {
+		conf_bad_value(p, t, "a unicast host address");
+		return false;
+	}
+	*ret = a;
+	return true;
 }
 
 static void stmt_node(struct conf_parser *p)
 {
+	struct conf_addr addr = { 0 };
 	char name[CONF_NAME_MAX] = "";
 	const struct conf_tok *t;
 	struct conf_pos pos;
@@ -86,9 +113,18 @@ static void stmt_node(struct conf_parser *p)
 		ok = false;
 	}
 	conf_next(p);
+	if (conf_is_kw(p, CONF_KW_ADDRESS)) {
+		conf_next(p);
+		t = conf_value(p, "the node's address like 192.0.2.1");
+		if (!t)
+			return;
+		if (!node_address(p, t, &addr))
+			ok = false;
+		conf_next(p);
+	}
 	conf_end_stmt(p);
 	if (ok)
-		add_node(p, &pos, name, id);
+		add_node(p, &pos, name, id, &addr);
 }
 
 void conf_stmt_cluster(struct conf_parser *p)
@@ -116,7 +152,8 @@ void conf_stmt_cluster(struct conf_parser *p)
 		else if (conf_is_kw(p, CONF_KW_NODE))
 			stmt_node(p);
 		else
-			conf_expected(p, "'node NAME id N' or '}'");
+			conf_expected(p, "'node NAME id N [address ADDR]' "
+					 "or '}'");
 	}
 	conf_close_block(p);
 }

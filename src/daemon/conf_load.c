@@ -215,6 +215,20 @@ static void check_self(struct conf_parser *p)
 	memcpy(c->node, host, strlen(host) + 1);
 }
 
+/* Direct hand-offs need this node's address to listen on. */
+static void check_handoff(struct conf_parser *p)
+{
+	const struct conf *c = p->c;
+	int self = conf_self_index(c);
+
+	if (!c->handoff_key[0] || self < 0 || c->nodes[self].addr.family)
+		return;
+	conf_perr(p, &p->nodes_pos[self],
+		  "handoff-key is set but node '%s' has no address, add "
+		  "'address ADDR' to its line in the cluster block",
+		  c->node);
+}
+
 static int addr_cmp(const void *a, const void *b)
 {
 	const struct conf_addr_seen *x = a, *y = b;
@@ -289,10 +303,12 @@ static int load(const char *name, const char *buf, size_t len, unsigned flags,
 	memcpy(ret->socket, CONF_DEFAULT_SOCKET, sizeof(CONF_DEFAULT_SOCKET));
 	ret->lease_ms = CONF_DEFAULT_LEASE_MS;
 	ret->lease_mark = CONF_DEFAULT_LEASE_MARK;
+	ret->handoff_port = CONF_DEFAULT_HANDOFF_PORT;
 	conf_lex_init(&lx, name, buf, len);
 	p->lx = &lx;
 	conf_parse_stmts(p);
 	check_self(p);
+	check_handoff(p);
 	check_addrs(p);
 	r = p->oom ? -ENOMEM : p->nerrors ? -EINVAL : 0;
 	if (r < 0)

@@ -287,6 +287,16 @@ static void take_setting(struct conf_parser *p, enum conf_kw kw,
 	case CONF_KW_LEASE_MARK:
 		take_mark(p, t);
 		break;
+	case CONF_KW_HANDOFF_KEY:
+		take_path(p, t, c->handoff_key);
+		break;
+	case CONF_KW_HANDOFF_PORT: {
+		uint32_t port;
+
+		if (conf_take_number(p, t, 1, 65535, &port))
+			c->handoff_port = (uint16_t)port;
+		break;
+	}
 	default:
 		if (t->type == CONF_TOK_WORD && t->kw == CONF_KW_YES)
 			c->two_node = true;
@@ -305,7 +315,10 @@ static const char *setting_form(enum conf_kw kw)
 		return "a node name";
 	case CONF_KW_SOCKET:
 	case CONF_KW_NOTIFY:
+	case CONF_KW_HANDOFF_KEY:
 		return "an absolute path";
+	case CONF_KW_HANDOFF_PORT:
+		return "a UDP port number";
 	case CONF_KW_LEASE:
 		return "a duration like 150ms or 2s";
 	case CONF_KW_LEASE_MARK:
@@ -356,6 +369,8 @@ static void stmt_top(struct conf_parser *p)
 	case CONF_KW_LEASE:
 	case CONF_KW_LEASE_MARK:
 	case CONF_KW_TWO_NODE:
+	case CONF_KW_HANDOFF_KEY:
+	case CONF_KW_HANDOFF_PORT:
 		stmt_setting(p, kw);
 		break;
 	default:
@@ -389,6 +404,14 @@ int conf_node_index(const struct conf *c, const char *name)
 {
 	for (unsigned i = 0; i < c->nnodes; i++)
 		if (strcmp(c->nodes[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int conf_node_index_by_id(const struct conf *c, uint32_t id)
+{
+	for (unsigned i = 0; i < c->nnodes; i++)
+		if (c->nodes[i].id == id)
 			return (int)i;
 	return -1;
 }

@@ -16,6 +16,7 @@
 #define CONF_DEFAULT_SOCKET "/run/vipd/vipd.sock"
 #define CONF_DEFAULT_LEASE_MS 0 /* auto: from corosync's timing */
 #define CONF_DEFAULT_LEASE_MARK 0x10000000U
+#define CONF_DEFAULT_HANDOFF_PORT 5407
 #define CONF_DEFAULT_ANNOUNCE_COUNT 3
 #define CONF_DEFAULT_ANNOUNCE_MS 100
 #define CONF_INCLUDE_DEPTH 8	    /* files open at once, the first included */
@@ -52,6 +53,8 @@ void conf_free(struct conf *c);
 
 /* Returns the index in c->nodes of the node called name, or -1. */
 int conf_node_index(const struct conf *c, const char *name);
+/* Index in c->nodes of the node with corosync id `id`, or -1. */
+int conf_node_index_by_id(const struct conf *c, uint32_t id);
 
 /* Returns the index in c->nodes of this node (c->node), or -1. */
 int conf_self_index(const struct conf *c);

@@ -139,6 +139,7 @@ static void setup_sched(void)
 static void setup(struct vipd *d)
 {
 	int self = conf_self_index(&d->conf);
+	char err[512];
 	int r;
 
 	if (self < 0)
@@ -175,6 +176,11 @@ static void setup(struct vipd *d)
 	r = vipd_loop_setup(d);
 	if (r < 0)
 		fatal("setting up the event loop: %s", strerror(-r));
+	r = vipd_handoff_key(d, err, sizeof(err));
+	if (r == 0)
+		r = vipd_handoff_open(d, err, sizeof(err));
+	if (r < 0)
+		fatal("%s", err);
 	/* Parsing the configuration and loading the gate are done. */
 	malloc_trim(0);
 }
@@ -182,6 +188,7 @@ static void setup(struct vipd *d)
 static void teardown(struct vipd *d)
 {
 	ctl_server_free(d->ctl);
+	vipd_handoff_close(d);
 	engine_close(d->engine);
 	lease_free(d->lease);
 	link_watch_free(d->lw);

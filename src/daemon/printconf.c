@@ -57,14 +57,29 @@ static void print_settings(FILE *f, const struct conf *c)
 		fputs("auto", f);
 	fprintf(f, "\nlease-mark 0x%08x\n", c->lease_mark);
 	fprintf(f, "two-node %s\n", c->two_node ? "yes" : "no");
+	if (c->handoff_key[0]) {
+		fputs("handoff-key ", f);
+		print_string(f, c->handoff_key);
+		fputc('\n', f);
+	}
+	fprintf(f, "handoff-port %u\n", c->handoff_port);
 }
 
 static void print_cluster(FILE *f, const struct conf *c)
 {
+	char text[INET6_ADDRSTRLEN];
+
 	fputs("\ncluster {\n", f);
-	for (unsigned i = 0; i < c->nnodes; i++)
-		fprintf(f, "\tnode %s id %u\n", c->nodes[i].name,
+	for (unsigned i = 0; i < c->nnodes; i++) {
+		const struct conf_addr *a = &c->nodes[i].addr;
+
+		fprintf(f, "\tnode %s id %u", c->nodes[i].name,
 			c->nodes[i].id);
+		if (a->family &&
+		    inet_ntop(a->family, a->addr, text, sizeof(text)))
+			fprintf(f, " address %s", text);
+		fputc('\n', f);
+	}
 	fputs("}\n", f);
 }
 

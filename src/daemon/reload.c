@@ -18,6 +18,12 @@
 #define RESTART "; this must be the same on every node: change it " \
 		"everywhere and restart vipd on each node"
 
+static bool same_addr(const struct conf_addr *a, const struct conf_addr *b)
+{
+	return a->family == b->family && a->prefixlen == b->prefixlen &&
+	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}
+
 static int refuse(char *why, size_t len, const char *what)
 {
 	snprintf(why, len, "%s" RESTART, what);
@@ -50,11 +56,15 @@ static int check_top(const struct conf *a, const struct conf *b, char *why,
 		return refuse(why, len, "lease-mark changed");
 	if (a->two_node != b->two_node)
 		return refuse(why, len, "two-node changed");
+	if (strcmp(a->handoff_key, b->handoff_key) != 0 ||
+	    a->handoff_port != b->handoff_port)
+		return refuse(why, len, "handoff-key or handoff-port changed");
 	if (a->nnodes != b->nnodes)
 		return refuse(why, len, "the cluster's nodes changed");
 	for (unsigned i = 0; i < a->nnodes; i++)
 		if (strcmp(a->nodes[i].name, b->nodes[i].name) != 0 ||
-		    a->nodes[i].id != b->nodes[i].id)
+		    a->nodes[i].id != b->nodes[i].id ||
+		    !same_addr(&a->nodes[i].addr, &b->nodes[i].addr))
 			return refuse(why, len, "the cluster's nodes changed");
 	if (a->nvips != b->nvips)
 		return refuse(why, len, "VIPs were added or removed");

@@ -15,6 +15,7 @@
 #include "core/conf.h"
 #include "core/core.h"
 #include "proto/ctl.h"
+#include "proto/handoff.h"
 
 #define VIPD_MAX_REQ 256
 #define VIPD_ADDR_LIFETIME_S 60 /* address lifetime: the last fence */
@@ -62,6 +63,11 @@ struct vipd {
 	int lease_known;                  /* set_lease() ran at least once */
 	unsigned long bad_send;           /* sends corosync refused */
 	int connect_err;                  /* last engine_open() result */
+	int hand_fd;                      /* direct hand-offs, -1: off */
+	sd_event_source *hand_src;
+	uint8_t hand_key[HANDOFF_KEY_MAX];
+	size_t hand_keylen;
+	unsigned long hand_sent, hand_taken, hand_bad;
 };
 
 /* loop.c */
@@ -87,6 +93,13 @@ void vipd_reconcile_start(struct vipd *d);
 void vipd_link_event(int ifindex, const char *ifname, _Bool up, void *ud);
 int vipd_refresh_addrs(struct vipd *d);
 int vipd_bundle_flush(struct vipd *d);
+
+/* handoff.c: direct hand-offs (handoff-key).  Before dropping
+ * privileges: read the key, then open the socket; 0 when off. */
+int vipd_handoff_key(struct vipd *d, char *err, size_t len);
+int vipd_handoff_open(struct vipd *d, char *err, size_t len);
+void vipd_handoff_close(struct vipd *d);
+void vipd_handoff_send(void *ud, unsigned vip, uint64_t term, uint32_t to);
 
 /* cmd.c */
 void vipd_request(void *ud, uint64_t conn, const struct ucred *cred,

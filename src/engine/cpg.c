@@ -37,6 +37,25 @@ static void on_deliver(cpg_handle_t h, const struct cpg_name *group,
 		e->cb->deliver(e->ud, nodeid, msg, len);
 }
 
+static void on_totem(cpg_handle_t h, struct cpg_ring_id ring,
+		     uint32_t nmembers, const uint32_t *members)
+{
+	struct engine *e = engine_of(h);
+
+	(void)nmembers;
+	(void)members;
+	if (!e)
+		return;
+	e->ring_node = ring.nodeid;
+	e->ring_seq = ring.seq;
+}
+
+void engine_ring(const struct engine *e, uint32_t *node, uint64_t *seq)
+{
+	*node = e->ring_node;
+	*seq = e->ring_seq;
+}
+
 static enum core_leave leave_reason(uint32_t reason)
 {
 	switch (reason) {
@@ -103,6 +122,8 @@ static int cpg_open(struct engine *e, const char *group, uint32_t nodeid)
 	model.model = CPG_MODEL_V1;
 	model.cpg_deliver_fn = on_deliver;
 	model.cpg_confchg_fn = on_confchg;
+	model.cpg_totem_confchg_fn = on_totem;
+	model.flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF;
 
 	name.length = (uint32_t)strlen(group);
 	memcpy(name.value, group, name.length);

@@ -51,6 +51,9 @@ int engine_send(struct engine *e, const void *buf, size_t len);
 /* Retry queued messages.  Returns how many are still queued. */
 int engine_flush(struct engine *e);
 uint32_t engine_nodeid(const struct engine *e);
+/* Corosync's ring id as of the last callback dispatched (0/0 before
+ * the first): the ring a direct hand-off is bound to. */
+void engine_ring(const struct engine *e, uint32_t *node, uint64_t *seq);
 /* Corosync's token, consensus and join timeouts (ms), as it runs them:
  * a membership change delivers nothing for about their sum. */
 void engine_timing(const struct engine *e, uint32_t *token_ms,

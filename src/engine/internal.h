@@ -22,6 +22,8 @@ struct engine {
 	int cpg_fd;
 	struct cpg_name name;
 	uint32_t nodeid;
+	uint32_t ring_node;      /* ring id of the last totem change */
+	uint64_t ring_seq;
 	quorum_handle_t quorum;
 	int quorum_open;
 	int quorum_fd;

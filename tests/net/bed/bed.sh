@@ -413,17 +413,29 @@ bed_corosync_pid() { local t=${BED_COROSYNC[$1]:-}; echo "${t%%:*}"; }
 
 # bed_vipd_conf NODE "vip blocks..." : write NODE's vipd.conf, print its path.
 # BED_LEASE (default 150ms), BED_VIPD_GROUP (default vipd), BED_VIPD_SOCKET override defaults.
+# Direct hand-offs are on (one key for the bed, node addresses in the cluster block) unless
+# BED_HANDOFF=0.
 bed_vipd_conf() {
-	local node=$1 vips=${2:-} f i
+	local node=$1 vips=${2:-} f i key=$BED_DIR/handoff.key
 	_bed_check_node "$node"
 	f=$BED_DIR/$node/vipd.conf
+	if [ "${BED_HANDOFF:-1}" = 1 ] && [ ! -s "$key" ]; then
+		(umask 077; head -c 32 /dev/urandom >"$key")
+	fi
 	{
 		echo "node-name $node"
 		echo "group ${BED_VIPD_GROUP:-vipd}"
 		echo "socket ${BED_VIPD_SOCKET:-/run/vipd/vipd.sock}"
 		echo "lease ${BED_LEASE:-150ms}"
+		[ "${BED_HANDOFF:-1}" = 1 ] && echo "handoff-key $key"
 		echo "cluster {"
-		for i in $(seq 1 "$BED_N"); do echo "	node n$i id $i"; done
+		for i in $(seq 1 "$BED_N"); do
+			if [ "${BED_HANDOFF:-1}" = 1 ]; then
+				echo "	node n$i id $i address $(bed_addr4 "n$i")"
+			else
+				echo "	node n$i id $i"
+			fi
+		done
 		echo "}"
 		[ -z "$vips" ] || printf '%s\n' "$vips"
 	} >"$f"

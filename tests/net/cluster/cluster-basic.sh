@@ -124,4 +124,46 @@ addr_on n1 192.0.2.100 && fail "address on n1 after restart"
 [ "$(jq -r '.outage_ms < 50' "$f")" = true ] || fail "holder n2 stopped answering for $(jq .outage_ms "$f") ms (at $(jq .outage_at_ms "$f") ms) while n1 rejoined"
 ok "n1 back, db still at n2 term $term, only n2 answered (outage $(jq .outage_ms "$f") ms)"
 
+say "direct hand-offs: counted on every move; forged or stray datagrams change nothing"
+hs() { st "$1" | jq -r ".node.handoffs.$2"; }
+[ "$(hs n2 enabled)" = true ] || fail "n2: hand-offs not enabled: $(st n2 | jq -c .node.handoffs)"
+[ "$(hs n2 sent)" -ge 1 ] && [ "$(hs n2 taken)" -ge 2 ] && [ "$(hs n3 taken)" -ge 1 ] ||
+	fail "hand-offs n2 $(st n2 | jq -c .node.handoffs), n3 $(st n3 | jq -c .node.handoffs): want n2 sent >= 1 (to n3), taken >= 2 (from n1), n3 taken >= 1"
+ok "n2 $(st n2 | jq -c .node.handoffs), n3 $(st n3 | jq -c .node.handoffs)"
+ring=$(bed_exec n3 corosync-quorumtool -s | awk '/^Ring ID:/ { print $3 }')
+[ -n "$ring" ] || fail "no ring id from corosync-quorumtool on n3"
+key=$BED_DIR/handoff.key
+badkey=$BED_DIR/other.key
+head -c 32 /dev/urandom >"$badkey"
+send() { # NODE KEY ARGS... : a hand-off datagram to n3 as if n2 gave it db at term+1
+	local from=$1 k=$2; shift 2
+	bed_exec "$from" python3 "$CLUSTER_SRC/handoff-send.py" --key "$k" --to 192.0.2.3 \
+		--from-id 2 --to-id 3 --vip db --term $((term + 1)) "$@"
+}
+taken0=$(hs n3 taken)
+bed_probe_start forged --target "$VIP" --port "$PORT" --duration-ms 0
+sleep 0.2
+send c "$key" --ring "$ring"             # right key, but from the client's address
+send n2 "$badkey" --ring "$ring"         # from n2's address, another key
+send n2 "$key" --ring "$ring" --vip nope # a VIP n3 does not know
+send n2 "$key" --ring 1.0                # another ring: ignored, not counted
+send n2 "$key" --ring "$ring"            # authentic, but no such hand-over was agreed
+bed_exec n2 python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"VIPH\1", ("192.0.2.3", 5407))'
+sleep 0.5
+f=$(bed_probe_stop forged)
+figure "forged hand-offs to n3" "$f"
+p_dup0 "$f" forged
+[ "$(p_nodes "$f")" = n2 ] || fail "answering nodes '$(p_nodes "$f")', want n2 only"
+addr_on n3 192.0.2.100 && fail "n3 added db on a forged hand-off"
+wait_holder 1 db n2 live $BED_NODES || fail "db moved on a forged hand-off"
+[ "$(hs n3 dropped)" = 4 ] || fail "n3 dropped $(hs n3 dropped) hand-offs, want 4: $(st n3 | jq -c .node.handoffs)"
+[ "$(hs n3 taken)" = $((taken0 + 1)) ] || fail "n3 took $(hs n3 taken) hand-offs, want $((taken0 + 1))"
+for why in "whose address (cluster block) it did not come from" "MAC does not match" \
+	"VIP 'nope' is not in" "datagram too short"; do
+	grep -q "dropping a hand-off datagram from .*$why" "$BED_DIR/n3/vipd.log" ||
+		fail "n3's log does not say '$why'"
+done
+kill -0 "$(bed_vipd_pid n3)" 2>/dev/null || fail "vipd on n3 is gone"
+ok "4 dropped with a reason each, the authentic stray one changed nothing: db on n2 alone (term $term)"
+
 echo "cluster-basic: all checks passed ($(elapsed_s) s)"

@@ -104,7 +104,7 @@ say "n3's file gives it n2's id: n3 does not join; db, handed to n2, stays on n2
 bed_vipd_stop n3 >/dev/null
 wait_holder 5 db n2 live n1 n2 || fail "db not handed to n2 when n3 stopped"
 f=$(bed_vipd_conf n3 "$NEW")
-sed -i -e 's/^\tnode n2 id 2$/\tnode n2 id 3/' -e 's/^\tnode n3 id 3$/\tnode n3 id 2/' "$f"
+sed -i -e 's/^\tnode n2 id 2\( .*\)\?$/\tnode n2 id 3\1/' -e 's/^\tnode n3 id 3\( .*\)\?$/\tnode n3 id 2\1/' "$f"
 grep -q "node n3 id 2" "$f" || fail "could not swap the ids in $f"
 bed_probe_start swap --target "$VIP" --port "$PORT" --duration-ms 0
 bed_vipd_start n3
