@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE /* struct ucred */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,9 +492,20 @@ int vipd_loop_setup(struct vipd *d)
 	return r;
 }
 
-/* sd_event_loop(), with the log lines of each dispatch in one write. */
+static uint64_t cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* sd_event_loop(), with the log lines of each dispatch in one write.
+ * vipd runs at corosync's real-time priority (main.c): after every
+ * VIPD_YIELD_CPU_US of CPU it lets a runnable corosync go first. */
 int vipd_loop_run(struct vipd *d)
 {
+	uint64_t yielded = cpu_us(), t;
 	int r = 0, code = 0;
 
 	log_hold(1);
@@ -502,6 +514,11 @@ int vipd_loop_run(struct vipd *d)
 		log_flush();
 		if (r < 0)
 			break;
+		t = cpu_us();
+		if (t - yielded >= VIPD_YIELD_CPU_US) {
+			sched_yield();
+			yielded = t;
+		}
 	}
 	log_hold(0);
 	if (r < 0)

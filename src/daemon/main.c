@@ -124,11 +124,18 @@ static void setup_net(struct vipd *d)
 	}
 }
 
-/* The lease is only as good as the refresher's scheduling: run ahead of
- * ordinary load, as corosync itself does (it uses SCHED_RR). */
+/* The lease is only as good as the refresher's scheduling, and a
+ * hand-over only as fast as the new holder's wake-up: run at corosync's
+ * own real-time priority (it takes SCHED_RR at the maximum).  Below it,
+ * on a busy machine, vipd waited milliseconds for a CPU after every
+ * delivery and every hand-off (bench/README.md, 'move').  vipd_loop_run()
+ * yields to corosync at least every VIPD_YIELD_CPU_US of CPU, so a burst
+ * of work (a thousand VIPs) cannot hold corosync off its CPU. */
 static void setup_sched(void)
 {
-	struct sched_param sp = { .sched_priority = 1 };
+	struct sched_param sp = {
+		.sched_priority = sched_get_priority_max(SCHED_FIFO),
+	};
 
 	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
 		log_warn("could not switch to SCHED_FIFO (%s); under CPU "

@@ -19,6 +19,7 @@
 
 #define VIPD_MAX_REQ 256
 #define VIPD_ADDR_LIFETIME_S 60 /* address lifetime: the last fence */
+#define VIPD_YIELD_CPU_US 2000  /* CPU between yields to corosync */
 
 struct vipd_req {
 	uint64_t reqid;           /* 0: free */
