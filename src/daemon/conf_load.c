@@ -215,18 +215,33 @@ static void check_self(struct conf_parser *p)
 	memcpy(c->node, host, strlen(host) + 1);
 }
 
-/* Direct hand-offs need this node's address to listen on. */
+/* Direct hand-offs need this node's address to listen on, and go over
+ * one socket: every address of one family. */
 static void check_handoff(struct conf_parser *p)
 {
 	const struct conf *c = p->c;
-	int self = conf_self_index(c);
+	int self = conf_self_index(c), fam;
 
-	if (!c->handoff_key[0] || self < 0 || c->nodes[self].addr.family)
+	if (!c->handoff_key[0] || self < 0)
 		return;
-	conf_perr(p, &p->nodes_pos[self],
-		  "handoff-key is set but node '%s' has no address, add "
-		  "'address ADDR' to its line in the cluster block",
-		  c->node);
+	fam = c->nodes[self].addr.family;
+	if (!fam) {
+		conf_perr(p, &p->nodes_pos[self],
+			  "handoff-key is set but node '%s' has no address, "
+			  "add 'address ADDR' to its line in the cluster "
+			  "block", c->node);
+		return;
+	}
+	for (unsigned i = 0; i < c->nnodes; i++)
+		if (c->nodes[i].addr.family && c->nodes[i].addr.family != fam)
+			conf_perr(p, &p->nodes_pos[i],
+				  "node '%s' has an %s address and node '%s' "
+				  "an %s one: give every node an address of "
+				  "one family for hand-offs",
+				  c->nodes[i].name,
+				  c->nodes[i].addr.family == AF_INET ? "IPv4"
+								     : "IPv6",
+				  c->node, fam == AF_INET ? "IPv4" : "IPv6");
 }
 
 static int addr_cmp(const void *a, const void *b)

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "handoff.h"
+#include "peer.h"
 
 static const uint8_t magic[4] = { 'V', 'I', 'P', 'H' };
 
@@ -45,22 +46,12 @@ static uint64_t get(const uint8_t *p, unsigned bytes)
 	return v;
 }
 
-static int name_ok(const char *s, size_t n)
-{
-	if (n == 0 || n >= CONF_NAME_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] > '~')
-			return 0;
-	return 1;
-}
-
 int handoff_encode(const struct handoff *h, const uint8_t *key,
 		   size_t keylen, uint8_t *buf, size_t len)
 {
 	size_t n = strnlen(h->vip, CONF_NAME_MAX), total;
 
-	if (!name_ok(h->vip, n))
+	if (!peer_name_ok(h->vip, n))
 		return -EINVAL;
 	total = HANDOFF_HDR + n + SHA256_LEN;
 	if (len < total)
@@ -119,7 +110,7 @@ int handoff_decode(const uint8_t *buf, size_t len, const uint8_t *key,
 			    "altered on the way");
 	if (get(buf + 6, 2) != 0)
 		return fail(-EBADMSG, reason, rlen, "reserved bits set");
-	if (!name_ok((const char *)buf + HANDOFF_HDR, n))
+	if (!peer_name_ok((const char *)buf + HANDOFF_HDR, n))
 		return fail(-EBADMSG, reason, rlen, "bad VIP name");
 	memset(ret, 0, sizeof(*ret));
 	ret->ring_node = (uint32_t)get(buf + 8, 4);

@@ -54,7 +54,7 @@ static uint64_t get(const uint8_t *p, size_t *off, unsigned bytes)
 	return v;
 }
 
-static int name_ok(const char *s, size_t n)
+int peer_name_ok(const char *s, size_t n)
 {
 	if (n == 0 || n >= CONF_NAME_MAX)
 		return 0;
@@ -110,7 +110,7 @@ int peer_encode(const struct core_msg *m, uint32_t sender, uint8_t *buf,
 	for (unsigned k = 0; k < m->nentries; k++) {
 		const struct core_state_entry *e = &m->entries[k];
 
-		if (!name_ok(e->vip, strnlen(e->vip, CONF_NAME_MAX)))
+		if (!peer_name_ok(e->vip, strnlen(e->vip, CONF_NAME_MAX)))
 			return -EINVAL;
 		put_name(&w, e->vip);
 		put(&w, e->term, 8);
@@ -132,7 +132,7 @@ static int get_name(const uint8_t *buf, size_t len, size_t *off, char *out)
 	n = buf[(*off)++];
 	if (n >= CONF_NAME_MAX || *off + n > len)
 		return -EBADMSG;
-	if (n && !name_ok((const char *)buf + *off, n))
+	if (n && !peer_name_ok((const char *)buf + *off, n))
 		return -EBADMSG;
 	memcpy(out, buf + *off, n);
 	out[n] = '\0';

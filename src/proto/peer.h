@@ -22,6 +22,8 @@
  * alone is larger travels alone). */
 #define PEER_BUNDLE_MAX 16384
 
+/* A VIP name on the wire: 1..63 bytes, printable, no space. */
+int peer_name_ok(const char *s, size_t n);
 /* Bytes needed to encode m. */
 size_t peer_size(const struct core_msg *m);
 /* Encode m from sender into buf.  Returns the length, or -EMSGSIZE if
