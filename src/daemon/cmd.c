@@ -4,11 +4,13 @@
  * A change request is authorised against the VIP's allow list, checked
  * by the core and sent to the group; its answer comes back through
  * vipd_reply() and goes to the connection that asked, if still there.
+ * The reload (SIGHUP or the reload request) is here too.
  */
 #define _GNU_SOURCE /* struct ucred */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 
 #include "control/authz.h"
 #include "control/server.h"
+#include "daemon/reload.h"
 #include "engine/engine.h"
 #include "log.h"
 #include "net/addr.h"
@@ -417,4 +420,67 @@ void vipd_event(void *ud, const struct core_event *ev)
 		ctl_broadcast(d->ctl, json_object_to_json_string_ext(
 			o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
+}
+
+/* Logs each line the parser wrote to buf (file:line:col: message) and
+ * joins them with "; " into msg. */
+static void log_lines(char *buf, char *msg, size_t len)
+{
+	char *save = NULL;
+	size_t n = 0;
+
+	msg[0] = '\0';
+	for (char *l = strtok_r(buf, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		log_err("%s", l);
+		if (n < len)
+			n += (size_t)snprintf(msg + n, len - n, "%s%s",
+					      n ? "; " : "", l);
+	}
+}
+
+int vipd_reload(struct vipd *d, char *msg, size_t len, const char **code)
+{
+	static const char *const keep =
+		"vipd runs on with the configuration it had";
+	char why[512], *errs = NULL;
+	size_t errs_len = 0;
+	unsigned changed = 0;
+	FILE *f = open_memstream(&errs, &errs_len);
+	int r;
+
+	*code = "bad-config";
+	r = conf_reload(&d->conf, d->conf_path, f, &changed, why,
+			sizeof(why));
+	if (f)
+		fclose(f);
+	if (r == -EINVAL && why[0]) {
+		*code = "reload-refused";
+		snprintf(msg, len, "%s: %s", d->conf_path, why);
+		log_err("reload of %s refused: %s; %s", d->conf_path, why,
+			keep);
+	} else if (r == -EINVAL) {
+		if (errs)
+			log_lines(errs, msg, len);
+		else
+			snprintf(msg, len, "%s is not valid", d->conf_path);
+		log_err("reload of %s: the file is not valid (see above); %s",
+			d->conf_path, keep);
+	} else if (r < 0) {
+		snprintf(msg, len, "%s: %s", d->conf_path, strerror(-r));
+		log_errno(r, "reload of %s: cannot read it; %s", d->conf_path,
+			  keep);
+	} else if (!changed) {
+		snprintf(msg, len, "nothing changed");
+		log_notice("reloaded %s: nothing changed", d->conf_path);
+	} else {
+		snprintf(why, sizeof(why), "%s%s%s",
+			 changed & CONF_CHANGED_ALLOW ? ", allow lists" : "",
+			 changed & CONF_CHANGED_ANNOUNCE ? ", announce" : "",
+			 changed & CONF_CHANGED_NOTIFY ? ", notify" : "");
+		snprintf(msg, len, "took the new %s", why + 2);
+		log_notice("reloaded %s: %s", d->conf_path, msg);
+	}
+	free(errs);
+	return r;
 }

@@ -210,6 +210,7 @@ static void teardown(struct vipd *d)
 	sd_event_source_disable_unref(d->ann_src);
 	sd_event_source_disable_unref(d->link_src);
 	sd_event_source_disable_unref(d->cpg_src);
+	sd_event_source_disable_unref(d->stop_src);
 	sd_event_source_disable_unref(d->quorum_src);
 	for (unsigned i = 0; i < VIPD_MAX_REQ; i++)
 		sd_event_source_disable_unref(d->reqs[i].timer);

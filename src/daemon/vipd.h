@@ -59,7 +59,9 @@ struct vipd {
 	uint64_t reqid;
 	struct vipd_req reqs[VIPD_MAX_REQ];
 	uint32_t self_id;
-	int stopping;
+	int stopping;                     /* SIGTERM: released, leaving */
+	int stop_ordered;                 /* our release-all came back */
+	sd_event_source *stop_src;        /* owned: gives up waiting */
 	unsigned long bad_peer;           /* peer records dropped */
 	int lease_known;                  /* set_lease() ran at least once */
 	unsigned long bad_send;           /* sends corosync refused */
@@ -80,13 +82,9 @@ void vipd_schedule(struct vipd *d);
 void vipd_flush_later(struct vipd *d);
 int vipd_loop_setup(struct vipd *d);
 int vipd_loop_run(struct vipd *d); /* until sd_event_exit(); its code */
+/* Leave the real-time class (main.c set it): for the clean stop. */
+void vipd_sched_normal(void);
 void vipd_engine_connect(struct vipd *d);
-/* Reloads the configuration file (SIGHUP, the reload request) and logs
- * the outcome.  0: msg says what was taken.  < 0: nothing changed, msg
- * says why and *code names it for a reply ("reload-refused" for a change
- * only a restart applies, "bad-config" for a file with errors or that
- * could not be read). */
-int vipd_reload(struct vipd *d, char *msg, size_t len, const char **code);
 
 /* act.c */
 extern const struct core_ops vipd_core_ops;
@@ -103,6 +101,12 @@ void vipd_handoff_close(struct vipd *d);
 void vipd_handoff_send(void *ud, unsigned vip, uint64_t term, uint32_t to);
 
 /* cmd.c */
+/* Reloads the configuration file (SIGHUP, the reload request) and logs
+ * the outcome.  0: msg says what was taken.  < 0: nothing changed, msg
+ * says why and *code names it for a reply ("reload-refused" for a change
+ * only a restart applies, "bad-config" for a file with errors or that
+ * could not be read). */
+int vipd_reload(struct vipd *d, char *msg, size_t len, const char **code);
 void vipd_request(void *ud, uint64_t conn, const struct ucred *cred,
 		  const struct ctl_req *req);
 void vipd_reply(void *ud, uint64_t reqid, enum core_err err, uint64_t term,
