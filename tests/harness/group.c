@@ -518,9 +518,12 @@ void g_settle(struct group *g)
 	g_run(g, g->now + 400000);
 }
 
+/* As the daemon does after every request (vipd_schedule()): a request
+ * of its own makes a quiet node renew, in the same bundle. */
 static int g_reason_ret(struct group *g, unsigned i, int r,
 			const char *reason)
 {
+	g_tick(g, i);
 	if (r) {
 		g->nodes[i].last_err = (enum core_err)r;
 		snprintf(g->nodes[i].last_reason,

@@ -463,6 +463,29 @@ static void move_with_direct_handoff_adds_before_the_release(void **s)
 	}
 }
 
+/* A node that claims for itself renews along with its claim (a request
+ * of its own makes it active), so even a node that stood by for nothing
+ * has a current lease by the time the hand-off comes: the application's
+ * own claim, at a higher term, takes the early path too. */
+static void claim_by_a_quiet_node_takes_the_handoff(void **s)
+{
+	g_init(&G, 3, 2, CONF_POLICY_WAIT);
+	G.direct = 1;
+	for (unsigned i = 0; i < 3; i++)
+		g_start(&G, i);
+	run_checked(&G, 300000);
+	g_claim(&G, 0, "v0", 4, 0);
+	run_checked(&G, 300000); /* n3 holds nothing, stands by for nothing */
+	memset(prev_at_up, 0xff, sizeof(prev_at_up));
+	G.hooks = &prev_hooks;
+	assert_int_equal(g_claim(&G, 2, "v0", 5, 0), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[2].last_err, CORE_OK);
+	assert_holder_everywhere(0, 3, CORE_VIP_LIVE);
+	assert_int_equal(prev_at_up[2], 1);
+	g_done(&G);
+}
+
 /* A hand-off counts only from the previous holder and at the term of
  * the hand-over; nothing else lets the new holder add early. */
 static void handoff_of_another_term_or_sender_is_ignored(void **s)
@@ -752,6 +775,7 @@ int main(void)
 		cmocka_unit_test(
 			move_with_direct_handoff_adds_before_the_release),
 		cmocka_unit_test(handoff_of_another_term_or_sender_is_ignored),
+		cmocka_unit_test(claim_by_a_quiet_node_takes_the_handoff),
 		cmocka_unit_test(
 			request_racing_an_unconfirmed_handoff_is_refused),
 		cmocka_unit_test(standby_successor_renews_seldom_until_it_holds),
