@@ -84,7 +84,7 @@ static void drop(struct vipd *d, const struct sockaddr_storage *ss,
 	char src[INET6_ADDRSTRLEN];
 
 	d->hand_bad++;
-	if (d->hand_bad > 10 && (d->hand_bad & (d->hand_bad - 1)))
+	if (!log_sampled(d->hand_bad))
 		return;
 	source_text(ss, src, sizeof(src));
 	log_warn("dropping a hand-off datagram from %s port %u: %s (%lu "

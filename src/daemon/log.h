@@ -16,6 +16,12 @@ __attribute__((format(printf, 2, 3))) int log_errno(int r, const char *fmt,
 /* Hold lines in memory until log_flush() (on), or write each at once
  * (off, the default; turning it off flushes). */
 void log_hold(int on);
+/* For counted repeats (dropped records, datagrams): log the first ten,
+ * then each power of two. */
+static inline int log_sampled(unsigned long n)
+{
+	return n <= 10 || !(n & (n - 1));
+}
 void log_flush(void);
 /* Before the loop only: log and exit(1). */
 __attribute__((format(printf, 1, 2), noreturn)) void fatal(const char *fmt,

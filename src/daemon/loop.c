@@ -110,29 +110,6 @@ static int on_stall(sd_event_source *s, uint64_t usec, void *ud)
 	return 0;
 }
 
-/* Stopping: the core is done; only our own release-all matters, which
- * says it has been ordered for everyone (see on_stop()). */
-static void stop_deliver(struct vipd *d, uint32_t nodeid, const uint8_t *p,
-			 size_t len)
-{
-	size_t off = 0;
-
-	while (nodeid == d->self_id && off < len) {
-		struct core_msg m;
-		uint32_t sender;
-		int n = peer_next(p + off, len - off);
-
-		if (n < 0)
-			return;
-		if (peer_decode(p + off, (size_t)n, &sender, &m, d->entries,
-				d->conf.nvips + 1) == 0 &&
-		    m.type == CORE_MSG_RELEASED &&
-		    (m.flags & CORE_MSG_F_SHUTDOWN))
-			d->stop_ordered = 1;
-		off += (size_t)n;
-	}
-}
-
 static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
 		       size_t len)
 {
@@ -140,10 +117,6 @@ static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
 	const uint8_t *p = buf;
 	size_t off = 0;
 
-	if (d->stopping) {
-		stop_deliver(d, nodeid, p, len);
-		return;
-	}
 	while (off < len) {
 		struct core_msg m;
 		uint32_t sender;
@@ -167,11 +140,19 @@ static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
 			d->bad_peer++;
 			/* a peer of another version sends one a renewal
 			 * period: the first ten, then at each power of two */
-			if (d->bad_peer <= 10 ||
-			    !(d->bad_peer & (d->bad_peer - 1)))
+			if (log_sampled(d->bad_peer))
 				log_errno(r, "dropping a peer record of %d "
 					     "bytes from node %u (%lu dropped "
 					     "so far)", n, nodeid, d->bad_peer);
+			continue;
+		}
+		/* Stopping: the core is done; only our own release-all
+		 * matters, which says it was ordered for all (on_stop()). */
+		if (d->stopping) {
+			if (nodeid == d->self_id &&
+			    m.type == CORE_MSG_RELEASED &&
+			    (m.flags & CORE_MSG_F_SHUTDOWN))
+				d->stop_ordered = 1;
 			continue;
 		}
 		log_debug("deliver %u from node %u '%s' term %llu sent %llu "
@@ -197,6 +178,15 @@ static const struct engine_cb engine_cb = {
 
 static void stop_finish(struct vipd *d);
 
+/* Close the engine and stop watching its fds. */
+static void engine_detach(struct vipd *d)
+{
+	d->cpg_src = sd_event_source_disable_unref(d->cpg_src);
+	d->quorum_src = sd_event_source_disable_unref(d->quorum_src);
+	engine_close(d->engine);
+	d->engine = NULL;
+}
+
 static void engine_drop(struct vipd *d, const char *why)
 {
 	if (d->stopping) {
@@ -205,10 +195,7 @@ static void engine_drop(struct vipd *d, const char *why)
 	}
 	log_warn("lost corosync (%s): dropping every VIP, reconnecting", why);
 	d->bundle_len = 0;
-	d->cpg_src = sd_event_source_disable_unref(d->cpg_src);
-	d->quorum_src = sd_event_source_disable_unref(d->quorum_src);
-	engine_close(d->engine);
-	d->engine = NULL;
+	engine_detach(d);
 	core_engine_lost(d->core, vipd_now(d));
 	sd_event_source_set_time_relative(d->retry_src, RETRY_US);
 	sd_event_source_set_enabled(d->retry_src, SD_EVENT_ONESHOT);
@@ -217,10 +204,7 @@ static void engine_drop(struct vipd *d, const char *why)
 static void stop_finish(struct vipd *d)
 {
 	d->stop_src = sd_event_source_disable_unref(d->stop_src);
-	d->cpg_src = sd_event_source_disable_unref(d->cpg_src);
-	d->quorum_src = sd_event_source_disable_unref(d->quorum_src);
-	engine_close(d->engine);
-	d->engine = NULL;
+	engine_detach(d);
 	sd_event_exit(d->ev, 0);
 }
 
