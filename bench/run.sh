@@ -22,6 +22,9 @@ SCENARIOS=${SCENARIOS:-move kill term hung link back peer}
 IDLE_S=${IDLE_S:-60}
 TOKEN=${TOKEN:-300}
 export BED_LEASE=${BED_LEASE:-auto}  # vipd's lease (tests/net/bed/bed.sh)
+# corosync's IPC to vipd over a socket, not shared-memory rings: less of vipd's memory, and no
+# slower (bench/README.md, `rss_kb`; doc/vipd.8, COROSYNC SETTINGS); BED_IPC=native for rings
+export BED_IPC=${BED_IPC-socket}
 # The client stands for another machine: at SCHED_OTHER it stalled for milliseconds just when
 # the nodes' real-time daemons handed a VIP over, and a probe that sends nothing loses nothing
 # (seen: a 7.4 ms send gap across a hand-over counted as 0 ms outage).  At FIFO 50, below

@@ -2,7 +2,7 @@
 # Installs what vipd needs to build and test, from Debian's packages.
 # Idempotent; skips apt when everything is already there.
 set -eu
-PKGS="meson ninja-build pkg-config gcc clang libc6-dev libsystemd-dev
+PKGS="meson ninja-build pkg-config gcc clang libc6-dev
 libmnl-dev libnftnl-dev libnftables-dev nftables libcpg-dev libquorum-dev
 libvotequorum-dev libcorosync-common-dev corosync libcap-ng-dev
 libcmap-dev libcmocka-dev libjson-c-dev iproute2 jq util-linux procps cppcheck socat

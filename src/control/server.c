@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The control socket server on sd-event. It owns the listening socket and
- * every client connection: input line buffers, peer credentials, bounded
- * output queues and the watcher set. It answers malformed requests itself
- * and passes well-formed ones to the daemon one at a time per connection,
- * so replies come back in request order. It never logs and never blocks;
- * a slow or vanished client costs at most its own queue.
+ * The control socket server on the event loop (src/ev). It owns the listening
+ * socket and every client connection: input line buffers, peer credentials,
+ * bounded output queues and the watcher set. It answers malformed requests
+ * itself and passes well-formed ones to the daemon one at a time per
+ * connection, so replies come back in request order. It never logs and never
+ * blocks; a slow or vanished client costs at most its own queue.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4, struct ucred */
@@ -33,8 +33,8 @@ struct ctl_conn {
 	struct ctl_server *srv;	 /* owner of this connection */
 	uint64_t id;		 /* never reused within one server */
 	int fd;			 /* owned */
-	sd_event_source *io;	 /* owned */
-	sd_event_source *linger; /* owned; armed when closing */
+	struct ev_src *io;	 /* owned */
+	struct ev_src *linger;	 /* owned; armed when closing */
 	struct ucred cred;	 /* SO_PEERCRED at accept */
 	char in[CTL_LINE_MAX];	 /* unprocessed input */
 	size_t inlen;		 /* bytes in in[] */
@@ -51,10 +51,10 @@ struct ctl_conn {
 TAILQ_HEAD(ctl_conn_list, ctl_conn);
 
 struct ctl_server {
-	sd_event *event;	     /* referenced */
+	struct ev *event;	     /* referenced */
 	int fd;			     /* listening socket, owned */
-	sd_event_source *accept_src; /* owned */
-	sd_event_source *pause_src;  /* owned; armed while out of fds */
+	struct ev_src *accept_src;   /* owned */
+	struct ev_src *pause_src;    /* owned; armed while out of fds */
 	ctl_request_fn fn;
 	void *ud;
 	struct ctl_conn_list conns;
@@ -64,7 +64,7 @@ struct ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
-static int conn_io(sd_event_source *src, int fd, uint32_t revents, void *ud);
+static int conn_io(struct ev_src *src, int fd, uint32_t revents, void *ud);
 
 static void conn_close(struct ctl_conn *c)
 {
@@ -72,8 +72,8 @@ static void conn_close(struct ctl_conn *c)
 
 	TAILQ_REMOVE(&s->conns, c, entry);
 	s->nconns--;
-	sd_event_source_disable_unref(c->io);
-	sd_event_source_disable_unref(c->linger);
+	ev_src_free(c->io);
+	ev_src_free(c->linger);
 	close(c->fd);
 	free(c->out);
 	free(c);
@@ -100,7 +100,7 @@ static int conn_update_events(struct ctl_conn *c)
 		ev |= EPOLLIN;
 	if (c->outlen > 0)
 		ev |= EPOLLOUT;
-	return sd_event_source_set_io_events(c->io, ev);
+	return ev_src_set_io_events(c->io, ev);
 }
 
 /* Appends n bytes and a newline if the queue stays within limit. */
@@ -150,7 +150,7 @@ static int conn_flush(struct ctl_conn *c)
 	return 0;
 }
 
-static int on_linger(sd_event_source *src, uint64_t usec, void *ud)
+static int on_linger(struct ev_src *src, uint64_t usec, void *ud)
 {
 	conn_close(ud);
 	return 0;
@@ -163,13 +163,12 @@ static int on_linger(sd_event_source *src, uint64_t usec, void *ud)
 static void conn_linger(struct ctl_conn *c, uint64_t usec)
 {
 	c->closing = 1;
-	if (!c->linger && sd_event_add_time_relative(c->srv->event, &c->linger,
-						     CLOCK_MONOTONIC, usec, 0,
-						     on_linger, c) < 0)
+	if (!c->linger && ev_add_time_relative(c->srv->event, &c->linger, usec,
+					       on_linger, c) < 0)
 		c->outlen = 0; /* no timer: drop the queue, close at once */
 	if (c->linger && c->outlen == 0)
-		(void)sd_event_source_set_time_relative(c->linger, 0);
-	(void)sd_event_source_set_io_events(c->io, EPOLLOUT);
+		(void)ev_src_set_time_relative(c->linger, 0);
+	(void)ev_src_set_io_events(c->io, EPOLLOUT);
 }
 
 /* Writes s as a JSON string body: quotes, backslashes, controls escaped. */
@@ -285,7 +284,7 @@ static int conn_finished(const struct ctl_conn *c)
 	return !c->pending && c->eof && !memchr(c->in, '\n', c->inlen);
 }
 
-static int conn_io(sd_event_source *src, int fd, uint32_t revents, void *ud)
+static int conn_io(struct ev_src *src, int fd, uint32_t revents, void *ud)
 {
 	struct ctl_conn *c = ud;
 
@@ -331,7 +330,7 @@ static int conn_new(struct ctl_server *s, int fd)
 		r = -errno;
 		goto out_free;
 	}
-	r = sd_event_add_io(s->event, &c->io, fd, EPOLLIN, conn_io, c);
+	r = ev_add_io(s->event, &c->io, fd, EPOLLIN, conn_io, c);
 	if (r < 0)
 		goto out_free;
 	c->srv = s;
@@ -345,12 +344,12 @@ out_free:
 	return r;
 }
 
-static int on_resume(sd_event_source *src, uint64_t usec, void *ud)
+static int on_resume(struct ev_src *src, uint64_t usec, void *ud)
 {
 	struct ctl_server *s = ud;
 
-	s->pause_src = sd_event_source_disable_unref(s->pause_src);
-	return sd_event_source_set_enabled(s->accept_src, SD_EVENT_ON);
+	s->pause_src = ev_src_free(s->pause_src);
+	return ev_src_set_enabled(s->accept_src, EV_ON);
 }
 
 /* Out of fds: stop accepting for a while instead of spinning. */
@@ -358,14 +357,13 @@ static void accept_pause(struct ctl_server *s)
 {
 	if (s->pause_src)
 		return;
-	if (sd_event_add_time_relative(s->event, &s->pause_src, CLOCK_MONOTONIC,
-				       CTL_ACCEPT_PAUSE_USEC, 0, on_resume,
-				       s) < 0)
+	if (ev_add_time_relative(s->event, &s->pause_src, CTL_ACCEPT_PAUSE_USEC,
+				 on_resume, s) < 0)
 		return;
-	(void)sd_event_source_set_enabled(s->accept_src, SD_EVENT_OFF);
+	(void)ev_src_set_enabled(s->accept_src, EV_OFF);
 }
 
-static int on_accept(sd_event_source *src, int lfd, uint32_t revents, void *ud)
+static int on_accept(struct ev_src *src, int lfd, uint32_t revents, void *ud)
 {
 	struct ctl_server *s = ud;
 	int fd;
@@ -449,7 +447,7 @@ static int listen_on(const char *path, mode_t mode)
 	return fd;
 }
 
-int ctl_server_new(sd_event *e, const char *path, mode_t mode,
+int ctl_server_new(struct ev *e, const char *path, mode_t mode,
 		   ctl_request_fn fn, void *ud, struct ctl_server **ret)
 {
 	struct ctl_server *s;
@@ -471,10 +469,10 @@ int ctl_server_new(sd_event *e, const char *path, mode_t mode,
 		r = s->fd;
 		goto out_free;
 	}
-	r = sd_event_add_io(e, &s->accept_src, s->fd, EPOLLIN, on_accept, s);
+	r = ev_add_io(e, &s->accept_src, s->fd, EPOLLIN, on_accept, s);
 	if (r < 0)
 		goto out_close;
-	s->event = sd_event_ref(e);
+	s->event = ev_ref(e);
 	*ret = s;
 	return 0;
 out_close:
@@ -495,11 +493,11 @@ void ctl_server_free(struct ctl_server *s)
 		next = TAILQ_NEXT(c, entry);
 		conn_close(c);
 	}
-	sd_event_source_disable_unref(s->accept_src);
-	sd_event_source_disable_unref(s->pause_src);
+	ev_src_free(s->accept_src);
+	ev_src_free(s->pause_src);
 	close(s->fd);
 	unlink(s->path);
-	sd_event_unref(s->event);
+	ev_unref(s->event);
 	free(s);
 }
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <systemd/sd-event.h>
+#include "ev/ev.h"
 
 #include "proto/ctl.h"
 
@@ -40,9 +40,9 @@ typedef void (*ctl_request_fn)(void *ud, uint64_t conn_id,
  * mode 0755 and unlinking a stale socket), sets its mode (0 means 0666),
  * listens and attaches to e. Returns 0 and *ret, or -errno: -EINVAL for a
  * missing argument or a path that does not fit sockaddr_un, -ENOMEM, or
- * whatever socket, bind, chmod, listen or sd_event returned.
+ * whatever socket, bind, chmod, listen or the event loop returned.
  */
-int ctl_server_new(sd_event *e, const char *path, mode_t mode,
+int ctl_server_new(struct ev *e, const char *path, mode_t mode,
 		   ctl_request_fn fn, void *ud, struct ctl_server **ret);
 
 /*

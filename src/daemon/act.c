@@ -47,25 +47,24 @@ static void announce_once(struct vipd *d, unsigned vip)
  * failover of many VIPs repeats them in a few wake-ups, not one each
  * (a timer per VIP was a tenth of its cost).  A repeat may come up to
  * a tenth of its interval early, to share a wake-up. */
-static int on_announce(sd_event_source *s, uint64_t usec, void *ud);
+static int on_announce(struct ev_src *s, uint64_t usec, void *ud);
 
 static void announce_arm(struct vipd *d, uint64_t due)
 {
-	uint64_t cur = 0;
+	uint64_t cur;
 	int on;
 
 	if (!d->ann_src &&
-	    sd_event_add_time(d->ev, &d->ann_src, CLOCK_MONOTONIC, due, 1000,
-			      on_announce, d) < 0) {
+	    ev_add_time(d->ev, &d->ann_src, due, on_announce, d) < 0) {
 		log_warn("announcement repeats: no timer, skipping them");
 		return;
 	}
-	on = sd_event_source_get_enabled(d->ann_src, NULL) > 0;
-	sd_event_source_get_time(d->ann_src, &cur);
+	on = ev_src_get_enabled(d->ann_src);
+	cur = ev_src_get_time(d->ann_src);
 	if (on && cur <= due)
 		return;
-	sd_event_source_set_time(d->ann_src, due);
-	sd_event_source_set_enabled(d->ann_src, SD_EVENT_ONESHOT);
+	ev_src_set_time(d->ann_src, due);
+	ev_src_set_enabled(d->ann_src, EV_ONESHOT);
 }
 
 /* While addresses are still being added (a failover of many VIPs adds
@@ -86,7 +85,7 @@ static int announce_defer(struct vipd *d, uint64_t usec)
 	return 1;
 }
 
-static int on_announce(sd_event_source *s, uint64_t usec, void *ud)
+static int on_announce(struct ev_src *s, uint64_t usec, void *ud)
 {
 	struct vipd *d = ud;
 	uint64_t next = UINT64_MAX, now = vipd_now(d);
@@ -171,7 +170,7 @@ int vipd_bundle_flush(struct vipd *d)
 	d->bundle_len = 0;
 	/* flushed here: no empty loop pass for the deferred flush */
 	if (d->bundle_src)
-		sd_event_source_set_enabled(d->bundle_src, SD_EVENT_OFF);
+		ev_src_set_enabled(d->bundle_src, EV_OFF);
 	return send_one(d, d->bundle, len);
 }
 
@@ -194,7 +193,7 @@ static int act_send(void *ud, const struct core_msg *m)
 	if (d->stopping) /* the last words leave before the clean-up */
 		return vipd_bundle_flush(d);
 	if (d->bundle_src)
-		sd_event_source_set_enabled(d->bundle_src, SD_EVENT_ONESHOT);
+		ev_src_set_enabled(d->bundle_src, EV_ONESHOT);
 	return 0;
 }
 

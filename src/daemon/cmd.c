@@ -210,11 +210,11 @@ static struct vipd_req *req_find(struct vipd *d, uint64_t reqid)
 
 static void req_free(struct vipd_req *r)
 {
-	r->timer = sd_event_source_disable_unref(r->timer);
+	r->timer = ev_src_free(r->timer);
 	r->reqid = 0;
 }
 
-static int on_wait_timeout(sd_event_source *s, uint64_t usec, void *ud)
+static int on_wait_timeout(struct ev_src *s, uint64_t usec, void *ud)
 {
 	struct vipd_req *r = ud;
 	struct vipd *d = r->d;
@@ -296,9 +296,8 @@ static void do_change(struct vipd *d, uint64_t conn,
 		return;
 	}
 	if (req->cmd == CTL_CLAIM && req->has_wait)
-		sd_event_add_time_relative(d->ev, &r->timer, CLOCK_MONOTONIC,
-					   req->wait_ms * 1000ull, 1000,
-					   on_wait_timeout, r);
+		ev_add_time_relative(d->ev, &r->timer, req->wait_ms * 1000ull,
+				     on_wait_timeout, r);
 	vipd_schedule(d);
 }
 

@@ -147,8 +147,7 @@ static void take(struct vipd *d, const struct sockaddr_storage *ss,
 	core_handoff(d->core, vipd_now(d), h.from, (unsigned)vip, h.term);
 }
 
-static int on_handoff(sd_event_source *s, int fd, uint32_t revents,
-		      void *ud)
+static int on_handoff(struct ev_src *s, int fd, uint32_t revents, void *ud)
 {
 	struct vipd *d = ud;
 	uint8_t buf[HANDOFF_MAX + 1];
@@ -273,7 +272,7 @@ int vipd_handoff_open(struct vipd *d, char *err, size_t len)
 		close(fd);
 		return r;
 	}
-	r = sd_event_add_io(d->ev, &d->hand_src, fd, EPOLLIN, on_handoff, d);
+	r = ev_add_io(d->ev, &d->hand_src, fd, EPOLLIN, on_handoff, d);
 	if (r < 0) {
 		snprintf(err, len, "hand-off socket: %s", strerror(-r));
 		close(fd);
@@ -291,7 +290,7 @@ int vipd_handoff_open(struct vipd *d, char *err, size_t len)
 
 void vipd_handoff_close(struct vipd *d)
 {
-	d->hand_src = sd_event_source_disable_unref(d->hand_src);
+	d->hand_src = ev_src_free(d->hand_src);
 	if (d->hand_fd >= 0)
 		close(d->hand_fd);
 	d->hand_fd = -1;

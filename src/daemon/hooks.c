@@ -24,19 +24,19 @@
 #define HOOK_TIMEOUT_US 10000000ull
 
 struct hook {
-	sd_event_source *child;  /* owned */
-	sd_event_source *timer;  /* owned */
+	struct ev_src *child; /* owned */
+	struct ev_src *timer; /* owned */
 	pid_t pid;
 };
 
 static void hook_free(struct hook *h)
 {
-	sd_event_source_disable_unref(h->child);
-	sd_event_source_disable_unref(h->timer);
+	ev_src_free(h->child);
+	ev_src_free(h->timer);
 	free(h);
 }
 
-static int on_exit_child(sd_event_source *s, const siginfo_t *si, void *ud)
+static int on_exit_child(struct ev_src *s, const siginfo_t *si, void *ud)
 {
 	struct hook *h = ud;
 
@@ -49,13 +49,13 @@ static int on_exit_child(sd_event_source *s, const siginfo_t *si, void *ud)
 	return 0;
 }
 
-static int on_timeout(sd_event_source *s, uint64_t usec, void *ud)
+static int on_timeout(struct ev_src *s, uint64_t usec, void *ud)
 {
 	struct hook *h = ud;
 
 	log_warn("notify hook (pid %d) still runs after 10 s, killing it",
 		 (int)h->pid);
-	sd_event_source_send_child_signal(h->child, SIGKILL, NULL, 0);
+	(void)ev_src_kill(h->child, SIGKILL);
 	return 0;
 }
 
@@ -103,11 +103,9 @@ void hooks_run(struct vipd *d, const char *event, const char *vip,
 	if (pid == 0)
 		hook_exec(d->conf.notify, event, vip, term);
 	h->pid = pid;
-	if (sd_event_add_child(d->ev, &h->child, pid, WEXITED, on_exit_child,
-			       h) < 0 ||
-	    sd_event_add_time_relative(d->ev, &h->timer, CLOCK_MONOTONIC,
-				       HOOK_TIMEOUT_US, 100000, on_timeout,
-				       h) < 0) {
+	if (ev_add_child(d->ev, &h->child, pid, on_exit_child, h) < 0 ||
+	    ev_add_time_relative(d->ev, &h->timer, HOOK_TIMEOUT_US, on_timeout,
+				 h) < 0) {
 		log_warn("cannot watch notify hook (pid %d), killing it",
 			 (int)pid);
 		kill(pid, SIGKILL);

@@ -2,7 +2,7 @@
 /*
  * The event loop: corosync fds, the core's timer, reconnection, address
  * refresh, the link watcher and signals.  Only this file and the fd
- * owners touch sd-event.
+ * owners touch the loop (src/ev).
  */
 #define _GNU_SOURCE /* struct ucred */
 #include <errno.h>
@@ -37,10 +37,7 @@ unsigned long long vipd_mono_us(void)
 
 uint64_t vipd_now(struct vipd *d)
 {
-	uint64_t now = 0;
-
-	sd_event_now(d->ev, CLOCK_MONOTONIC, &now);
-	return now;
+	return ev_now(d->ev);
 }
 
 /* Run the core's timers and arm ours for its next deadline. */
@@ -50,15 +47,15 @@ void vipd_schedule(struct vipd *d)
 	uint64_t next = core_tick(d->core, now);
 
 	if (next == UINT64_MAX) {
-		sd_event_source_set_enabled(d->tick_src, SD_EVENT_OFF);
+		ev_src_set_enabled(d->tick_src, EV_OFF);
 		return;
 	}
 	/* The core asks for the future; never spin on a past deadline. */
-	sd_event_source_set_time(d->tick_src, next > now ? next : now + 1000);
-	sd_event_source_set_enabled(d->tick_src, SD_EVENT_ONESHOT);
+	ev_src_set_time(d->tick_src, next > now ? next : now + 1000);
+	ev_src_set_enabled(d->tick_src, EV_ONESHOT);
 }
 
-static int on_tick(sd_event_source *s, uint64_t usec, void *ud)
+static int on_tick(struct ev_src *s, uint64_t usec, void *ud)
 {
 	vipd_schedule(ud);
 	/* A renewal leaves now, not after the requests queued behind it. */
@@ -77,8 +74,8 @@ static void on_view(void *ud, const uint32_t *members, unsigned n,
 	log_info("view: %u members, %u left", n, nleft);
 	core_view(d->core, vipd_now(d), members, n, left, why, nleft);
 	if (!core_synced(d->core) && d->stall_src) {
-		sd_event_source_set_time_relative(d->stall_src, SYNC_STALL_US);
-		sd_event_source_set_enabled(d->stall_src, SD_EVENT_ONESHOT);
+		ev_src_set_time_relative(d->stall_src, SYNC_STALL_US);
+		ev_src_set_enabled(d->stall_src, EV_ONESHOT);
 	}
 }
 
@@ -87,7 +84,7 @@ static void on_view(void *ud, const uint32_t *members, unsigned n,
  * counted in on_deliver()): a vipd of another peer version, typically in
  * the middle of an upgrade.  Nothing changes hands until it ends, which
  * is safe but must not go unnoticed. */
-static int on_stall(sd_event_source *s, uint64_t usec, void *ud)
+static int on_stall(struct ev_src *s, uint64_t usec, void *ud)
 {
 	struct vipd *d = ud;
 	uint32_t w = core_sync_waiting(d->core);
@@ -181,8 +178,8 @@ static void stop_finish(struct vipd *d);
 /* Close the engine and stop watching its fds. */
 static void engine_detach(struct vipd *d)
 {
-	d->cpg_src = sd_event_source_disable_unref(d->cpg_src);
-	d->quorum_src = sd_event_source_disable_unref(d->quorum_src);
+	d->cpg_src = ev_src_free(d->cpg_src);
+	d->quorum_src = ev_src_free(d->quorum_src);
 	engine_close(d->engine);
 	d->engine = NULL;
 }
@@ -197,18 +194,18 @@ static void engine_drop(struct vipd *d, const char *why)
 	d->bundle_len = 0;
 	engine_detach(d);
 	core_engine_lost(d->core, vipd_now(d));
-	sd_event_source_set_time_relative(d->retry_src, RETRY_US);
-	sd_event_source_set_enabled(d->retry_src, SD_EVENT_ONESHOT);
+	ev_src_set_time_relative(d->retry_src, RETRY_US);
+	ev_src_set_enabled(d->retry_src, EV_ONESHOT);
 }
 
 static void stop_finish(struct vipd *d)
 {
-	d->stop_src = sd_event_source_disable_unref(d->stop_src);
+	d->stop_src = ev_src_free(d->stop_src);
 	engine_detach(d);
-	sd_event_exit(d->ev, 0);
+	ev_exit(d->ev, 0);
 }
 
-static int on_stop_wait(sd_event_source *s, uint64_t usec, void *ud)
+static int on_stop_wait(struct ev_src *s, uint64_t usec, void *ud)
 {
 	log_warn("leaving the group without seeing the release ordered "
 		 "within %llu ms", STOP_WAIT_US / 1000);
@@ -216,7 +213,7 @@ static int on_stop_wait(sd_event_source *s, uint64_t usec, void *ud)
 	return 0;
 }
 
-static int on_cpg(sd_event_source *s, int fd, uint32_t revents, void *ud)
+static int on_cpg(struct ev_src *s, int fd, uint32_t revents, void *ud)
 {
 	struct vipd *d = ud;
 	int r = engine_dispatch(d->engine, DISPATCH_MAX);
@@ -238,8 +235,7 @@ static int on_cpg(sd_event_source *s, int fd, uint32_t revents, void *ud)
 	return 0;
 }
 
-static int on_quorum_fd(sd_event_source *s, int fd, uint32_t revents,
-			void *ud)
+static int on_quorum_fd(struct ev_src *s, int fd, uint32_t revents, void *ud)
 {
 	struct vipd *d = ud;
 
@@ -321,31 +317,31 @@ void vipd_engine_connect(struct vipd *d)
 			  d->conf.group);
 	d->connect_err = r;
 	if (r < 0) {
-		sd_event_source_set_time_relative(d->retry_src, RETRY_US);
-		sd_event_source_set_enabled(d->retry_src, SD_EVENT_ONESHOT);
+		ev_src_set_time_relative(d->retry_src, RETRY_US);
+		ev_src_set_enabled(d->retry_src, EV_ONESHOT);
 		return;
 	}
-	sd_event_add_io(d->ev, &d->cpg_src, engine_cpg_fd(d->engine),
-			EPOLLIN, on_cpg, d);
-	sd_event_add_io(d->ev, &d->quorum_src, engine_quorum_fd(d->engine),
-			EPOLLIN, on_quorum_fd, d);
-	sd_event_source_set_priority(d->cpg_src, SD_EVENT_PRIORITY_NORMAL);
+	ev_add_io(d->ev, &d->cpg_src, engine_cpg_fd(d->engine), EPOLLIN, on_cpg,
+		  d);
+	ev_add_io(d->ev, &d->quorum_src, engine_quorum_fd(d->engine), EPOLLIN,
+		  on_quorum_fd, d);
+	ev_src_set_priority(d->cpg_src, EV_PRIO_NORMAL);
 	log_info("joined group '%s' as node %u", d->conf.group, d->self_id);
 	set_lease(d);
 	core_joined(d->core, vipd_now(d));
 	vipd_schedule(d);
 }
 
-static int on_retry(sd_event_source *s, uint64_t usec, void *ud)
+static int on_retry(struct ev_src *s, uint64_t usec, void *ud)
 {
 	vipd_engine_connect(ud);
 	return 0;
 }
 
-static int on_refresh(sd_event_source *s, uint64_t usec, void *ud)
+static int on_refresh(struct ev_src *s, uint64_t usec, void *ud)
 {
 	vipd_refresh_addrs(ud);
-	sd_event_source_set_time(s, usec + REFRESH_US);
+	ev_src_set_time(s, usec + REFRESH_US);
 	return 0;
 }
 
@@ -355,14 +351,13 @@ static int on_refresh(sd_event_source *s, uint64_t usec, void *ud)
  * out (seen: two vipds spinning ~1 s while a node rejoined). */
 void vipd_flush_later(struct vipd *d)
 {
-	if (!d->flush_src ||
-	    sd_event_source_get_enabled(d->flush_src, NULL) > 0)
+	if (!d->flush_src || ev_src_get_enabled(d->flush_src))
 		return;
-	sd_event_source_set_time_relative(d->flush_src, FLUSH_RETRY_US);
-	sd_event_source_set_enabled(d->flush_src, SD_EVENT_ONESHOT);
+	ev_src_set_time_relative(d->flush_src, FLUSH_RETRY_US);
+	ev_src_set_enabled(d->flush_src, EV_ONESHOT);
 }
 
-static int on_flush(sd_event_source *s, uint64_t usec, void *ud)
+static int on_flush(struct ev_src *s, uint64_t usec, void *ud)
 {
 	struct vipd *d = ud;
 
@@ -371,13 +366,13 @@ static int on_flush(sd_event_source *s, uint64_t usec, void *ud)
 	return 0;
 }
 
-static int on_bundle(sd_event_source *s, void *ud)
+static int on_bundle(struct ev_src *s, void *ud)
 {
 	vipd_bundle_flush(ud);
 	return 0;
 }
 
-static int on_link(sd_event_source *s, int fd, uint32_t revents, void *ud)
+static int on_link(struct ev_src *s, int fd, uint32_t revents, void *ud)
 {
 	struct vipd *d = ud;
 	int r = link_watch_read(d->lw, vipd_link_event, d);
@@ -387,7 +382,7 @@ static int on_link(sd_event_source *s, int fd, uint32_t revents, void *ud)
 	return 0;
 }
 
-static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si,
+static int on_stop(struct ev_src *s, const struct signalfd_siginfo *si,
 		   void *ud)
 {
 	struct vipd *d = ud;
@@ -410,15 +405,13 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si,
 	 * held its delivery back 4.5-8.6 ms (bench/README.md, 'term'), and
 	 * the successors wait for it with the VIPs dark. */
 	if (!d->engine ||
-	    sd_event_add_time_relative(d->ev, &d->stop_src, CLOCK_MONOTONIC,
-				       STOP_WAIT_US, 1000, on_stop_wait,
-				       d) < 0)
+	    ev_add_time_relative(d->ev, &d->stop_src, STOP_WAIT_US,
+				 on_stop_wait, d) < 0)
 		stop_finish(d);
 	return 0;
 }
 
-static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
-		  void *ud)
+static int on_hup(struct ev_src *s, const struct signalfd_siginfo *si, void *ud)
 {
 	const char *code;
 	char msg[512];
@@ -439,49 +432,41 @@ int vipd_loop_setup(struct vipd *d)
 	sigaddset(&ss, SIGCHLD); /* hooks are reaped by child sources */
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	r = sd_event_add_signal(d->ev, NULL, SIGTERM, on_stop, d);
+	r = ev_add_signal(d->ev, NULL, SIGTERM, on_stop, d);
 	if (r >= 0)
-		r = sd_event_add_signal(d->ev, NULL, SIGINT, on_stop, d);
+		r = ev_add_signal(d->ev, NULL, SIGINT, on_stop, d);
 	if (r >= 0)
-		r = sd_event_add_signal(d->ev, NULL, SIGHUP, on_hup, d);
+		r = ev_add_signal(d->ev, NULL, SIGHUP, on_hup, d);
 	if (r >= 0)
-		r = sd_event_add_time(d->ev, &d->tick_src, CLOCK_MONOTONIC,
-				      UINT64_MAX, 1, on_tick, d);
+		r = ev_add_time(d->ev, &d->tick_src, UINT64_MAX, on_tick, d);
 	/* Renewals and expiries first: a burst of requests must not starve
 	 * the lease (each CPG wakeup handles at most DISPATCH_MAX). */
 	if (r >= 0)
-		r = sd_event_source_set_priority(d->tick_src,
-						 SD_EVENT_PRIORITY_IMPORTANT);
+		r = ev_src_set_priority(d->tick_src, EV_PRIO_IMPORTANT);
 	if (r >= 0)
-		r = sd_event_add_time(d->ev, &d->retry_src, CLOCK_MONOTONIC,
-				      UINT64_MAX, 1000, on_retry, d);
+		r = ev_add_time(d->ev, &d->retry_src, UINT64_MAX, on_retry, d);
 	if (r >= 0)
-		r = sd_event_add_time(d->ev, &d->stall_src, CLOCK_MONOTONIC,
-				      UINT64_MAX, 100000, on_stall, d);
+		r = ev_add_time(d->ev, &d->stall_src, UINT64_MAX, on_stall, d);
 	if (r >= 0)
-		r = sd_event_add_time_relative(d->ev, &d->refresh_src,
-					       CLOCK_MONOTONIC, REFRESH_US,
-					       100000, on_refresh, d);
+		r = ev_add_time_relative(d->ev, &d->refresh_src, REFRESH_US,
+					 on_refresh, d);
 	if (r >= 0)
-		r = sd_event_source_set_enabled(d->refresh_src, SD_EVENT_ON);
+		r = ev_src_set_enabled(d->refresh_src, EV_ON);
 	if (r >= 0)
-		/* accuracy 1 µs: 0 would mean sd-event's default, 250 ms */
-		r = sd_event_add_time(d->ev, &d->flush_src, CLOCK_MONOTONIC,
-				      UINT64_MAX, 1, on_flush, d);
+		r = ev_add_time(d->ev, &d->flush_src, UINT64_MAX, on_flush, d);
 	if (r >= 0)
-		r = sd_event_source_set_enabled(d->flush_src, SD_EVENT_OFF);
+		r = ev_src_set_enabled(d->flush_src, EV_OFF);
 	/* Lowest priority: everything pending in this pass adds to the
 	 * bundle before it leaves. */
 	if (r >= 0)
-		r = sd_event_add_defer(d->ev, &d->bundle_src, on_bundle, d);
+		r = ev_add_defer(d->ev, &d->bundle_src, on_bundle, d);
 	if (r >= 0)
-		r = sd_event_source_set_priority(d->bundle_src,
-						 SD_EVENT_PRIORITY_IDLE);
+		r = ev_src_set_priority(d->bundle_src, EV_PRIO_IDLE);
 	if (r >= 0)
-		r = sd_event_source_set_enabled(d->bundle_src, SD_EVENT_OFF);
+		r = ev_src_set_enabled(d->bundle_src, EV_OFF);
 	if (r >= 0 && d->lw)
-		r = sd_event_add_io(d->ev, &d->link_src, d->link_fd,
-				    EPOLLIN, on_link, d);
+		r = ev_add_io(d->ev, &d->link_src, d->link_fd, EPOLLIN, on_link,
+			      d);
 	return r;
 }
 
@@ -500,17 +485,17 @@ static uint64_t cpu_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* sd_event_loop(), with the log lines of each dispatch in one write.
+/* ev_loop(), with the log lines of each dispatch in one write.
  * vipd runs at corosync's real-time priority (main.c): after every
  * VIPD_YIELD_CPU_US of CPU it lets a runnable corosync go first. */
 int vipd_loop_run(struct vipd *d)
 {
 	uint64_t yielded = cpu_us(), t;
-	int r = 0, code = 0;
+	int r = 0;
 
 	log_hold(1);
-	while (sd_event_get_state(d->ev) != SD_EVENT_FINISHED) {
-		r = sd_event_run(d->ev, UINT64_MAX);
+	while (!ev_finished(d->ev)) {
+		r = ev_run(d->ev, UINT64_MAX);
 		log_flush();
 		if (r < 0)
 			break;
@@ -523,6 +508,5 @@ int vipd_loop_run(struct vipd *d)
 	log_hold(0);
 	if (r < 0)
 		return r;
-	r = sd_event_get_exit_code(d->ev, &code);
-	return r < 0 ? r : code;
+	return ev_exit_code(d->ev);
 }

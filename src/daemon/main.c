@@ -169,7 +169,7 @@ static void setup(struct vipd *d)
 	if (r < 0)
 		fatal("building the ownership table: %s", strerror(-r));
 	setup_net(d);
-	r = sd_event_default(&d->ev);
+	r = ev_new(&d->ev);
 	if (r < 0)
 		fatal("creating the event loop: %s", strerror(-r));
 	r = ctl_server_new(d->ev, d->conf.socket, 0666, vipd_request, d,
@@ -201,20 +201,20 @@ static void teardown(struct vipd *d)
 	link_watch_free(d->lw);
 	nl_free(d->nl);
 	core_free(d->core);
-	sd_event_source_disable_unref(d->tick_src);
-	sd_event_source_disable_unref(d->retry_src);
-	sd_event_source_disable_unref(d->stall_src);
-	sd_event_source_disable_unref(d->refresh_src);
-	sd_event_source_disable_unref(d->flush_src);
-	sd_event_source_disable_unref(d->bundle_src);
-	sd_event_source_disable_unref(d->ann_src);
-	sd_event_source_disable_unref(d->link_src);
-	sd_event_source_disable_unref(d->cpg_src);
-	sd_event_source_disable_unref(d->stop_src);
-	sd_event_source_disable_unref(d->quorum_src);
+	ev_src_free(d->tick_src);
+	ev_src_free(d->retry_src);
+	ev_src_free(d->stall_src);
+	ev_src_free(d->refresh_src);
+	ev_src_free(d->flush_src);
+	ev_src_free(d->bundle_src);
+	ev_src_free(d->ann_src);
+	ev_src_free(d->link_src);
+	ev_src_free(d->cpg_src);
+	ev_src_free(d->stop_src);
+	ev_src_free(d->quorum_src);
 	for (unsigned i = 0; i < VIPD_MAX_REQ; i++)
-		sd_event_source_disable_unref(d->reqs[i].timer);
-	sd_event_unref(d->ev);
+		ev_src_free(d->reqs[i].timer);
+	ev_unref(d->ev);
 	free(d->ifindex);
 	free(d->held);
 	free(d->ann_left);

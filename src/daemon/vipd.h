@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include <systemd/sd-event.h>
+#include "ev/ev.h"
 
 #include "core/conf.h"
 #include "core/core.h"
@@ -25,19 +25,19 @@ struct vipd_req {
 	uint64_t reqid;           /* 0: free */
 	uint64_t conn;            /* control connection to answer */
 	unsigned vip;
-	sd_event_source *timer;   /* owned: --wait deadline, or NULL */
+	struct ev_src *timer;     /* owned: --wait deadline, or NULL */
 	struct vipd *d;           /* back-pointer for the timer */
 };
 
 struct vipd {
 	struct conf conf;                 /* owned */
 	const char *conf_path;
-	sd_event *ev;                     /* owned */
+	struct ev *ev;                    /* owned */
 	struct core *core;                /* owned */
 	struct engine *engine;            /* owned, NULL while disconnected */
-	sd_event_source *cpg_src, *quorum_src, *tick_src, *retry_src;
-	sd_event_source *refresh_src, *link_src, *flush_src, *bundle_src;
-	sd_event_source *stall_src;       /* a table sync is stuck */
+	struct ev_src *cpg_src, *quorum_src, *tick_src, *retry_src;
+	struct ev_src *refresh_src, *link_src, *flush_src, *bundle_src;
+	struct ev_src *stall_src;         /* a table sync is stuck */
 	int stalled;                      /* stall_src logged this sync */
 	struct nl *nl;                    /* owned */
 	struct lease *lease;              /* owned */
@@ -48,7 +48,7 @@ struct vipd {
 	uint8_t *held;                    /* owned, per VIP: in held sets */
 	uint8_t *ann_left;                /* owned, per VIP: repeats due */
 	uint64_t *ann_due;                /* owned, per VIP: next repeat */
-	sd_event_source *ann_src;         /* owned: the earliest repeat */
+	struct ev_src *ann_src;           /* owned: the earliest repeat */
 	uint64_t ann_first;               /* repeats due since, 0: none */
 	uint64_t last_up_us;              /* last address added */
 	uint8_t *sendbuf;                 /* owned */
@@ -61,13 +61,13 @@ struct vipd {
 	uint32_t self_id;
 	int stopping;                     /* SIGTERM: released, leaving */
 	int stop_ordered;                 /* our release-all came back */
-	sd_event_source *stop_src;        /* owned: gives up waiting */
+	struct ev_src *stop_src;          /* owned: gives up waiting */
 	unsigned long bad_peer;           /* peer records dropped */
 	int lease_known;                  /* set_lease() ran at least once */
 	unsigned long bad_send;           /* sends corosync refused */
 	int connect_err;                  /* last engine_open() result */
 	int hand_fd;                      /* direct hand-offs, -1: off */
-	sd_event_source *hand_src;
+	struct ev_src *hand_src;
 	uint8_t hand_key[HANDOFF_KEY_MAX];
 	size_t hand_keylen;
 	unsigned long hand_sent, hand_taken, hand_bad;
@@ -81,7 +81,7 @@ void vipd_schedule(struct vipd *d);
 /* Retry messages corosync could not take yet, a little later. */
 void vipd_flush_later(struct vipd *d);
 int vipd_loop_setup(struct vipd *d);
-int vipd_loop_run(struct vipd *d); /* until sd_event_exit(); its code */
+int vipd_loop_run(struct vipd *d); /* until ev_exit(); its code */
 /* Leave the real-time class (main.c set it): for the clean stop. */
 void vipd_sched_normal(void);
 void vipd_engine_connect(struct vipd *d);

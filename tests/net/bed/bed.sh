@@ -29,6 +29,7 @@
 #                   that is not scheduled sends nothing, so a hand-over inside its stall
 #                   shows as no outage (bench/run.sh sets 50).
 #   BED_TRANSPORT   corosync transport (default knet; udpu also works).
+#   BED_IPC         corosync's qb_ipc_type (default native: shared-memory rings; or socket).
 #
 # Cleanup: bed_init sets traps on EXIT, INT and TERM; a test must not replace them (define a
 # function bed_on_cleanup instead: bed_cleanup calls it first).
@@ -279,6 +280,10 @@ bed_corosync_conf() {
 	# holds the token (corosync's default 30); while it spins, every node works on it
 	[ -n "${BED_SEQNO_UNCHANGED:-}" ] && retr="$retr
 	seqno_unchanged_const: $BED_SEQNO_UNCHANGED"
+	# BED_IPC: corosync's IPC to its clients (qb_ipc_type: native = shared-memory rings, or
+	# socket)
+	local ipc=
+	[ -n "${BED_IPC:-}" ] && ipc="	qb_ipc_type: $BED_IPC"
 	local iface="	interface {
 		linknumber: 0
 		knet_ping_interval: 200
@@ -318,6 +323,7 @@ bed_corosync_conf() {
 		}
 		system {
 			state_dir: $d/state
+		$ipc
 		}
 		EOF
 	} >"$f"
