@@ -149,6 +149,8 @@ static int send_one(struct vipd *d, const uint8_t *buf, size_t len)
 	r = d->engine ? engine_send(d->engine, buf, len) : -ENOTCONN;
 	if (r < 0) {
 		d->bad_send++;
+		if (r == -ENOTCONN)
+			vipd_engine_check_soon(d);
 		return log_errno(r, "sending to the group");
 	}
 	if (r == 0) /* queued: corosync refused it for now */

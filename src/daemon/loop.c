@@ -25,6 +25,7 @@
 #define FLUSH_RETRY_US 1000ull     /* resend what corosync refused */
 #define REFRESH_US (VIPD_ADDR_LIFETIME_S * 1000000ull / 3)
 #define STOP_WAIT_US 250000ull     /* longest wait for our release */
+#define ALIVE_US 1000000ull        /* corosync's liveness checked */
 
 unsigned long long vipd_mono_us(void)
 {
@@ -180,6 +181,7 @@ static void engine_detach(struct vipd *d)
 {
 	d->cpg_src = ev_src_free(d->cpg_src);
 	d->quorum_src = ev_src_free(d->quorum_src);
+	ev_src_set_enabled(d->alive_src, EV_OFF);
 	engine_close(d->engine);
 	d->engine = NULL;
 }
@@ -326,10 +328,40 @@ void vipd_engine_connect(struct vipd *d)
 	ev_add_io(d->ev, &d->quorum_src, engine_quorum_fd(d->engine), EPOLLIN,
 		  on_quorum_fd, d);
 	ev_src_set_priority(d->cpg_src, EV_PRIO_NORMAL);
+	ev_src_set_time_relative(d->alive_src, ALIVE_US);
+	ev_src_set_enabled(d->alive_src, EV_ONESHOT);
 	log_info("joined group '%s' as node %u", d->conf.group, d->self_id);
 	set_lease(d);
 	core_joined(d->core, vipd_now(d));
 	vipd_schedule(d);
+}
+
+/* Over corosync's socket IPC (qb_ipc_type: socket) the CPG fd is a
+ * datagram socket, which says nothing when corosync dies: libqb sees it
+ * on its stream socket, which it only polls when asked for an event.
+ * So ask every ALIVE_US, and at once after a send found the connection
+ * gone; a dead corosync then fails the dispatch and is dropped.  (Over
+ * shared-memory rings the CPG fd is that stream socket: it hangs up.) */
+static int on_alive(struct ev_src *s, uint64_t usec, void *ud)
+{
+	struct vipd *d = ud;
+
+	if (!d->engine)
+		return 0;
+	on_cpg(d->cpg_src, engine_cpg_fd(d->engine), 0, d);
+	if (d->engine) {
+		ev_src_set_time_relative(s, ALIVE_US);
+		ev_src_set_enabled(s, EV_ONESHOT);
+	}
+	return 0;
+}
+
+void vipd_engine_check_soon(struct vipd *d)
+{
+	if (!d->engine || !d->alive_src)
+		return;
+	ev_src_set_time_relative(d->alive_src, 0);
+	ev_src_set_enabled(d->alive_src, EV_ONESHOT);
 }
 
 static int on_retry(struct ev_src *s, uint64_t usec, void *ud)
@@ -445,6 +477,8 @@ int vipd_loop_setup(struct vipd *d)
 		r = ev_src_set_priority(d->tick_src, EV_PRIO_IMPORTANT);
 	if (r >= 0)
 		r = ev_add_time(d->ev, &d->retry_src, UINT64_MAX, on_retry, d);
+	if (r >= 0)
+		r = ev_add_time(d->ev, &d->alive_src, UINT64_MAX, on_alive, d);
 	if (r >= 0)
 		r = ev_add_time(d->ev, &d->stall_src, UINT64_MAX, on_stall, d);
 	if (r >= 0)

@@ -203,6 +203,7 @@ static void teardown(struct vipd *d)
 	core_free(d->core);
 	ev_src_free(d->tick_src);
 	ev_src_free(d->retry_src);
+	ev_src_free(d->alive_src);
 	ev_src_free(d->stall_src);
 	ev_src_free(d->refresh_src);
 	ev_src_free(d->flush_src);

@@ -38,6 +38,7 @@ struct vipd {
 	struct ev_src *cpg_src, *quorum_src, *tick_src, *retry_src;
 	struct ev_src *refresh_src, *link_src, *flush_src, *bundle_src;
 	struct ev_src *stall_src;         /* a table sync is stuck */
+	struct ev_src *alive_src;         /* is corosync still there? */
 	int stalled;                      /* stall_src logged this sync */
 	struct nl *nl;                    /* owned */
 	struct lease *lease;              /* owned */
@@ -82,6 +83,8 @@ void vipd_schedule(struct vipd *d);
 void vipd_flush_later(struct vipd *d);
 int vipd_loop_setup(struct vipd *d);
 int vipd_loop_run(struct vipd *d); /* until ev_exit(); its code */
+/* a send found corosync gone: check (and drop it) in the next pass */
+void vipd_engine_check_soon(struct vipd *d);
 /* Leave the real-time class (main.c set it): for the clean stop. */
 void vipd_sched_normal(void);
 void vipd_engine_connect(struct vipd *d);

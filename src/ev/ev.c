@@ -40,7 +40,7 @@ struct ev_src {
 	int sig;	  /* signal */
 	pid_t pid;	  /* child */
 	struct signalfd_siginfo si;
-	unsigned floating : 1, dispatching : 1, dead : 1, polled : 1;
+	unsigned dispatching : 1, dead : 1, polled : 1;
 	union {
 		ev_io_fn io;
 		ev_time_fn time;
@@ -136,8 +136,8 @@ static int poll_sync(struct ev_src *s)
 	return 0;
 }
 
-static int src_new(struct ev *e, struct ev_src **ret, enum ev_type type,
-		   int enabled, void *ud, struct ev_src **out)
+static int src_new(struct ev *e, enum ev_type type, int enabled, void *ud,
+		   struct ev_src **out)
 {
 	struct ev_src *s = calloc(1, sizeof(*s));
 
@@ -148,7 +148,6 @@ static int src_new(struct ev *e, struct ev_src **ret, enum ev_type type,
 	s->enabled = enabled;
 	s->fd = -1;
 	s->ud = ud;
-	s->floating = !ret;
 	s->next = e->head;
 	if (e->head)
 		e->head->prev = s;
@@ -198,7 +197,7 @@ int ev_add_io(struct ev *e, struct ev_src **ret, int fd, uint32_t events,
 
 	if (fd < 0 || !fn)
 		return -EINVAL;
-	r = src_new(e, ret, EV_IO, EV_ON, ud, &s);
+	r = src_new(e, EV_IO, EV_ON, ud, &s);
 	if (r < 0)
 		return r;
 	s->fd = fd;
@@ -215,7 +214,7 @@ int ev_add_time(struct ev *e, struct ev_src **ret, uint64_t usec, ev_time_fn fn,
 
 	if (!fn)
 		return -EINVAL;
-	r = src_new(e, ret, EV_TIME, EV_ONESHOT, ud, &s);
+	r = src_new(e, EV_TIME, EV_ONESHOT, ud, &s);
 	if (r < 0)
 		return r;
 	s->usec = usec;
@@ -239,7 +238,7 @@ int ev_add_defer(struct ev *e, struct ev_src **ret, ev_defer_fn fn, void *ud)
 
 	if (!fn)
 		return -EINVAL;
-	r = src_new(e, ret, EV_DEFER, EV_ONESHOT, ud, &s);
+	r = src_new(e, EV_DEFER, EV_ONESHOT, ud, &s);
 	if (r < 0)
 		return r;
 	s->fn.defer = fn;
@@ -260,7 +259,7 @@ int ev_add_signal(struct ev *e, struct ev_src **ret, int sig, ev_signal_fn fn,
 	sigaddset(&one, sig);
 	if (sigprocmask(SIG_BLOCK, &one, NULL) < 0)
 		return -errno;
-	r = src_new(e, ret, EV_SIGNAL, EV_ON, ud, &s);
+	r = src_new(e, EV_SIGNAL, EV_ON, ud, &s);
 	if (r < 0)
 		return r;
 	s->sig = sig;
@@ -289,7 +288,7 @@ int ev_add_child(struct ev *e, struct ev_src **ret, pid_t pid, ev_child_fn fn,
 
 	if (!fn || pid <= 0)
 		return -EINVAL;
-	r = src_new(e, ret, EV_CHILD, EV_ONESHOT, ud, &s);
+	r = src_new(e, EV_CHILD, EV_ONESHOT, ud, &s);
 	if (r < 0)
 		return r;
 	s->pid = pid;
