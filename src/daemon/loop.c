@@ -29,11 +29,7 @@
 
 unsigned long long vipd_mono_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ull +
-	       (unsigned long long)ts.tv_nsec / 1000;
+	return ev_mono_us();
 }
 
 uint64_t vipd_now(struct vipd *d)
