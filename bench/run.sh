@@ -376,7 +376,17 @@ sum_proc() { # FILE AWK pids... : what AWK prints for /proc/PID/FILE, summed ove
 	done
 	echo "$s"
 }
-cpu_ticks() { sum_proc stat '{ sub(/^.*\) /, ""); print $12 + $13 }' "$@"; } # utime+stime
+# CPU time in ns, as the scheduler accounts it (every thread's first field of schedstat; the
+# utime+stime of /proc/PID/stat are the same time in 10 ms units, ~50 in an idle minute of
+# vipd).  %.0f: mawk's %d stops at 2^31 (2.1 s)
+cpu_ns() {
+	local p s=0
+	for p in "$@"; do
+		s=$(( s + $(cat /proc/"$p"/task/*/schedstat 2>/dev/null |
+			awk '{ s += $1 } END { printf "%.0f\n", s }') ))
+	done
+	echo "$s"
+}
 rss_kb() { sum_proc status '/^VmRSS:/ { print $2 }' "$@"; }
 # PSS: shared pages (libraries, corosync's IPC rings) divided by the processes mapping them
 pss_kb() { sum_proc smaps_rollup '/^Pss:/ { print $2 }' "$@"; }
@@ -393,7 +403,7 @@ ctx_switches() {
 
 run_idle() { # tool nvips nnodes
 	TOOL=$1
-	local nv=$2 nn=$3 pids cpid= t0 t1 c0 c1 k0=0 k1=0 w0 w1 x0=0 x1=0 hz label
+	local nv=$2 nn=$3 pids cpid= t0 t1 c0 c1 k0=0 k1=0 w0 w1 x0=0 x1=0 label
 	bed_init "$nn"
 	if [ "$TOOL" = vipd ] && [ "$nv" -gt 1 ]; then
 		scale_round "$nv" idle
@@ -404,17 +414,16 @@ run_idle() { # tool nvips nnodes
 	# vipd needs corosync, which runs for it alone here: its cost is vipd's too
 	[ "$TOOL" = vipd ] && cpid=$(bed_corosync_pid n1)
 	sleep 5
-	hz=$(getconf CLK_TCK)
-	c0=$(cpu_ticks $pids); [ -z "$cpid" ] || k0=$(cpu_ticks $cpid); w0=$(ctx_switches $pids)
+	c0=$(cpu_ns $pids); [ -z "$cpid" ] || k0=$(cpu_ns $cpid); w0=$(ctx_switches $pids)
 	[ -z "$cpid" ] || x0=$(ctx_switches $cpid)
 	t0=$(date +%s%N)
 	sleep "$IDLE_S"
-	c1=$(cpu_ticks $pids); [ -z "$cpid" ] || k1=$(cpu_ticks $cpid); w1=$(ctx_switches $pids)
+	c1=$(cpu_ns $pids); [ -z "$cpid" ] || k1=$(cpu_ns $cpid); w1=$(ctx_switches $pids)
 	[ -z "$cpid" ] || x1=$(ctx_switches $cpid)
 	t1=$(date +%s%N)
 	label="$TOOL"
 	[ "$TOOL" = vipd ] && label="vipd-$nv"
-	pct() { awk -v c="$1" -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", 100 * c / hz / (ns / 1e9) }'; }
+	pct() { awk -v c="$1" -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", 100 * c / ns }'; }
 	echo "$label,idle_cpu_pct,$(pct $((c1 - c0))),% of one core over ${IDLE_S} s ($nv VIPs; $nn nodes)" >>"$RES"
 	rate() { awk -v c="$1" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", c / (ns / 1e9) }'; }
 	echo "$label,wakeups_per_s,$(rate $((w1 - w0))),context switches a second, all threads ($nv VIPs)" >>"$RES"
@@ -426,7 +435,7 @@ run_idle() { # tool nvips nnodes
 		echo "corosync-$nv,rss_kb,$(rss_kb $cpid),kB VmRSS of n1's corosync" >>"$RES"
 		echo "corosync-$nv,pss_kb,$(pss_kb $cpid),kB PSS of n1's corosync" >>"$RES"
 	fi
-	log "idle: cpu $((c1 - c0)) ticks over ${IDLE_S}s, rss $(rss_kb $pids) kB${cpid:+; corosync $((k1 - k0)) ticks}"
+	log "idle: cpu $(( (c1 - c0) / 1000000 )) ms over ${IDLE_S}s, rss $(rss_kb $pids) kB${cpid:+; corosync $(( (k1 - k0) / 1000000 )) ms}"
 }
 
 # --- scale (vipd, 5 nodes) -------------------------------------------------------------------------
