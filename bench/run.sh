@@ -376,30 +376,26 @@ sum_proc() { # FILE AWK pids... : what AWK prints for /proc/PID/FILE, summed ove
 	done
 	echo "$s"
 }
-# CPU time in ns, as the scheduler accounts it (every thread's first field of schedstat; the
-# utime+stime of /proc/PID/stat are the same time in 10 ms units, ~50 in an idle minute of
-# vipd).  %.0f: mawk's %d stops at 2^31 (2.1 s)
-cpu_ns() {
-	local p s=0
+# sum_tasks FILE AWK pids... : what AWK prints (summing) over /proc/PID/task/*/FILE of every
+# thread of the pids, summed
+sum_tasks() {
+	local f=$1 prog=$2 p s=0
+	shift 2
 	for p in "$@"; do
-		s=$(( s + $(cat /proc/"$p"/task/*/schedstat 2>/dev/null |
-			awk '{ s += $1 } END { printf "%.0f\n", s }') ))
+		s=$(( s + $(cat /proc/"$p"/task/*/"$f" 2>/dev/null | awk "$prog") ))
 	done
 	echo "$s"
 }
+# CPU time in ns, as the scheduler accounts it (every thread's first field of schedstat; the
+# utime+stime of /proc/PID/stat are the same time in 10 ms units, ~50 in an idle minute of
+# vipd).  %.0f: mawk's %d stops at 2^31 (2.1 s)
+cpu_ns() { sum_tasks schedstat '{ s += $1 } END { printf "%.0f\n", s }' "$@"; }
 rss_kb() { sum_proc status '/^VmRSS:/ { print $2 }' "$@"; }
 # PSS: shared pages (libraries, corosync's IPC rings) divided by the processes mapping them
 pss_kb() { sum_proc smaps_rollup '/^Pss:/ { print $2 }' "$@"; }
 # context switches of every thread: each is a sleep or a preemption, i.e. about one wake-up, a
 # count that does not depend on how dear a wake-up is on this machine
-ctx_switches() {
-	local p s=0
-	for p in "$@"; do
-		s=$(( s + $(cat /proc/"$p"/task/*/status 2>/dev/null |
-			awk '/ctxt_switches:/ { s += $2 } END { print s + 0 }') ))
-	done
-	echo "$s"
-}
+ctx_switches() { sum_tasks status '/ctxt_switches:/ { s += $2 } END { print s + 0 }' "$@"; }
 
 run_idle() { # tool nvips nnodes
 	TOOL=$1
