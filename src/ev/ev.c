@@ -38,7 +38,6 @@ struct ev_src {
 	uint64_t usec;	  /* time */
 	uint64_t pending; /* 0, or the order it became pending in */
 	int sig;	  /* signal */
-	pid_t pid;	  /* child */
 	struct signalfd_siginfo si;
 	unsigned dispatching : 1, dead : 1, polled : 1;
 	union {
@@ -291,7 +290,6 @@ int ev_add_child(struct ev *e, struct ev_src **ret, pid_t pid, ev_child_fn fn,
 	r = src_new(e, EV_CHILD, EV_ONESHOT, ud, &s);
 	if (r < 0)
 		return r;
-	s->pid = pid;
 	s->fn.child = fn;
 	s->events = EPOLLIN;
 	s->fd = pidfd_open(pid, 0);
