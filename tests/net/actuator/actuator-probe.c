@@ -103,9 +103,11 @@ static int wait_garp(const char *dev, const char *ip, long deadline, int all)
 
 	if (inet_pton(AF_INET, ip, a) != 1)
 		return 2;
-	while ((n = recv_until(fd, p, sizeof(p), deadline)) >= 42) {
-		if (memcmp(p, bcast, 6) == 0 && p[20] == 0 && p[21] == 1 &&
-		    memcmp(p + 28, a, 4) == 0 && memcmp(p + 38, a, 4) == 0 &&
+	/* until the deadline (or an error); a shorter frame is not ours */
+	while ((n = recv_until(fd, p, sizeof(p), deadline)) >= 0) {
+		if (n >= 42 && memcmp(p, bcast, 6) == 0 && p[20] == 0 &&
+		    p[21] == 1 && memcmp(p + 28, a, 4) == 0 &&
+		    memcmp(p + 38, a, 4) == 0 &&
 		    memcmp(p + 22, p + 6, 6) == 0 &&
 		    seen_one(p + 22, all, start, &seen))
 			return 0;
@@ -125,11 +127,13 @@ static int wait_na(const char *dev, const char *ip, long deadline,
 	if (inet_pton(AF_INET6, ip, a) != 1)
 		return 2;
 	inet_pton(AF_INET6, "ff02::1", all);
-	while ((n = recv_until(fd, p, sizeof(p), deadline)) >= 14 + 40 + 32) {
+	/* until the deadline (or an error): a shorter IPv6 packet (a DAD
+	 * solicitation, 78 bytes) is skipped, not the end of the wait */
+	while ((n = recv_until(fd, p, sizeof(p), deadline)) >= 0) {
 		const uint8_t *ip6 = p + 14, *na = p + 54;
 
-		if (ip6[6] != IPPROTO_ICMPV6 || ip6[7] != 255 ||
-		    memcmp(ip6 + 24, all, 16) != 0 ||
+		if (n < 14 + 40 + 32 || ip6[6] != IPPROTO_ICMPV6 ||
+		    ip6[7] != 255 || memcmp(ip6 + 24, all, 16) != 0 ||
 		    na[0] != ND_NEIGHBOR_ADVERT || !(na[4] & 0x20) ||
 		    memcmp(na + 8, a, 16) != 0)
 			continue;
