@@ -189,6 +189,37 @@ const char *const *vip_status_sync_waiting(const struct vip_status *s,
 					   size_t *n);
 
 /*
+ * Claims vip as a session (Since VIP_0.3): the VIP stays on this node only
+ * while c's request connection is open and, when keepalive_ms > 0, while
+ * vip_session_keepalive() is called at least every keepalive_ms (a
+ * stopped or hung process loses it).  Waits up to wait_ms (< 0: an hour)
+ * for the VIP to come free and be live here, with the application's term
+ * (0 for none).  Returns 0 and the term in *ret_term (may be NULL), or
+ * -errno as vip_claim().  While the session lasts c serves it alone:
+ * other requests on c return -EBUSY (use a second client).  It ends with
+ * vip_session_end(), vip_client_free() or the process's exit, each a
+ * confirmed release by vipd; vipd ends it itself when the keep-alives stop
+ * or the VIP is moved away, and vip_session_fd() then turns readable.
+ */
+int vip_session_claim(struct vip_client *c, const char *vip, uint64_t term,
+		      uint32_t keepalive_ms, int wait_ms, uint64_t *ret_term);
+
+/* The fd to poll for POLLIN while a session lasts (readable: vipd ended
+ * it; vip_session_keepalive() then says why), or -ENOTCONN. */
+int vip_session_fd(const struct vip_client *c);
+
+/*
+ * Sends one keep-alive.  Returns 0, -ENOTCONN (no session), or
+ * -ECONNRESET when vipd has ended the session (the reason is in
+ * vip_client_last_error(), "session-ended: ...").  Never blocks long.
+ */
+int vip_session_keepalive(struct vip_client *c);
+
+/* Ends the session with a confirmed release of its VIP.  0, -ENOTCONN,
+ * -ECONNRESET (vipd had ended it already) or -errno as vip_release(). */
+int vip_session_end(struct vip_client *c, int timeout_ms);
+
+/*
  * Sends one raw request line (without '\n') and returns vipd's raw JSON
  * reply in *ret_json (malloc'd, caller frees) whenever one came, also when
  * the reply is a refusal. Returns 0 if vipd answered "ok":true, else

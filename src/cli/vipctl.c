@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/hold.h"
 #include "proto/ctl.h"
 #include "vip.h"
 
@@ -48,7 +49,11 @@ static void usage(FILE *f)
 		"  watch                               stream ownership "
 		"events\n"
 		"  reload                              reread vipd.conf "
-		"(root, vipd's user)\n");
+		"(root, vipd's user)\n"
+		"  hold VIP [--term N] [--wait S] [--timeout S] -- COMMAND "
+		"[ARGS...]\n"
+		"                                      hold VIP while COMMAND "
+		"runs (a session)\n");
 }
 
 static int exit_code(int r)
@@ -363,6 +368,8 @@ static int run_human(struct vipctl *v)
 		if (r == 0)
 			printf("vipd reloaded its configuration\n");
 		break;
+	case CTL_PING:
+		break;
 	}
 	return r < 0 ? fail(v, r) : VIPCTL_OK;
 }
@@ -373,6 +380,8 @@ int main(int argc, char **argv)
 	int i, r;
 
 	i = parse_options(&v, argc, argv);
+	if (i >= 0 && i < argc && !strcmp(argv[i], "hold"))
+		return vipctl_hold(v.socket, argc - i - 1, argv + i + 1);
 	if (i < 0 || parse_request(&v, argc - i, argv + i) < 0)
 		return VIPCTL_USAGE;
 	r = vip_client_new(v.socket, &v.client);

@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control/listen.h"
 #include "control/server.h"
 #include "fault/fault.h"
 
-#define CTL_BACKLOG 16
 
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn) entry;
@@ -43,6 +43,7 @@ struct ctl_conn {
 	int watcher;		 /* receives ctl_broadcast() */
 	int eof;		 /* peer shut down its write side */
 	int closing;		 /* flush what is queued, then close */
+	uint64_t last_in;	 /* ev_now() of the last bytes received */
 	char *out;		 /* owned; queued output */
 	size_t outlen;		 /* bytes queued */
 	size_t outcap;		 /* bytes allocated */
@@ -56,6 +57,7 @@ struct ctl_server {
 	struct ev_src *accept_src;   /* owned */
 	struct ev_src *pause_src;    /* owned; armed while out of fds */
 	ctl_request_fn fn;
+	ctl_close_fn close_fn;	     /* NULL: not told */
 	void *ud;
 	struct ctl_conn_list conns;
 	unsigned nconns;
@@ -70,6 +72,8 @@ static void conn_close(struct ctl_conn *c)
 {
 	struct ctl_server *s = c->srv;
 
+	if (s->close_fn)
+		s->close_fn(s->ud, c->id);
 	TAILQ_REMOVE(&s->conns, c, entry);
 	s->nconns--;
 	ev_src_free(c->io);
@@ -223,6 +227,8 @@ static void conn_dispatch(struct ctl_conn *c, size_t n)
 		conn_bad_request(c, reason);
 		return;
 	}
+	if (req.cmd == CTL_PING)
+		return; /* a keep-alive: its bytes were the point */
 	c->pending = 1;
 	cred = c->cred;
 	s->fn(s->ud, c->id, &cred, &req);
@@ -233,8 +239,17 @@ static void conn_take_lines(struct ctl_conn *c)
 {
 	char *nl;
 
-	while (!c->pending && !c->closing && c->inlen > 0) {
+	while (!c->closing && c->inlen > 0) {
 		nl = memchr(c->in, '\n', c->inlen);
+		if (c->pending) {
+			/* Keep-alives may pass a request in flight. */
+			if (!nl || (size_t)(nl - c->in) != 4 ||
+			    memcmp(c->in, "ping", 4) != 0)
+				break;
+			c->inlen -= 5;
+			memmove(c->in, c->in + 5, c->inlen);
+			continue;
+		}
 		if (c->discarding) {
 			size_t drop = nl ? (size_t)(nl - c->in) + 1 : c->inlen;
 
@@ -270,6 +285,8 @@ static int conn_read(struct ctl_conn *c)
 		return -errno;
 	if (n == 0)
 		c->eof = 1;
+	else
+		c->last_in = ev_now(c->srv->event);
 	c->inlen += (size_t)n;
 	return 0;
 }
@@ -336,6 +353,7 @@ static int conn_new(struct ctl_server *s, int fd)
 	c->srv = s;
 	c->fd = fd;
 	c->id = ++s->next_id;
+	c->last_in = ev_now(s->event);
 	TAILQ_INSERT_TAIL(&s->conns, c, entry);
 	s->nconns++;
 	return 0;
@@ -383,70 +401,6 @@ static int on_accept(struct ev_src *src, int lfd, uint32_t revents, void *ud)
 	return 0;
 }
 
-/* Refuses to replace a socket some live process still answers on. */
-static int unlink_stale(const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd, r;
-
-	if (lstat(sa->sun_path, &st) == -1)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -errno;
-	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	close(fd);
-	if (r == 0)
-		return -EADDRINUSE;
-	if (unlink(sa->sun_path) == -1 && errno != ENOENT)
-		return -errno;
-	return 0;
-}
-
-static int make_parent(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int listen_on(const char *path, mode_t mode)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	mode_t old;
-	int fd, r;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	r = make_parent(path);
-	if (r == 0)
-		r = unlink_stale(&sa);
-	if (r < 0)
-		return r;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -errno;
-	old = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r == -1 || chmod(path, mode) == -1 ||
-	    listen(fd, CTL_BACKLOG) == -1) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
 int ctl_server_new(struct ev *e, const char *path, mode_t mode,
 		   ctl_request_fn fn, void *ud, struct ctl_server **ret)
 {
@@ -464,7 +418,7 @@ int ctl_server_new(struct ev *e, const char *path, mode_t mode,
 	s->fn = fn;
 	s->ud = ud;
 	s->event_max = CTL_OUTQ_MAX;
-	s->fd = listen_on(path, mode ? mode : 0666);
+	s->fd = ctl_listen(path, mode ? mode : 0666);
 	if (s->fd < 0) {
 		r = s->fd;
 		goto out_free;
@@ -489,6 +443,7 @@ void ctl_server_free(struct ctl_server *s)
 
 	if (!s)
 		return;
+	s->close_fn = NULL;
 	for (c = TAILQ_FIRST(&s->conns); c; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		conn_close(c);
@@ -530,6 +485,46 @@ int ctl_send(struct ctl_server *s, uint64_t conn_id, const char *json_line)
 		(void)conn_flush(c);
 	(void)conn_update_events(c);
 	return 0;
+}
+
+void ctl_server_on_close(struct ctl_server *s, ctl_close_fn fn)
+{
+	if (s)
+		s->close_fn = fn;
+}
+
+uint64_t ctl_last_input(struct ctl_server *s, uint64_t conn_id)
+{
+	const struct ctl_conn *c = conn_find(s, conn_id);
+
+	return c ? c->last_in : 0;
+}
+
+int ctl_push(struct ctl_server *s, uint64_t conn_id, const char *json_line)
+{
+	struct ctl_conn *c = conn_find(s, conn_id);
+
+	if (!json_line || strchr(json_line, '\n'))
+		return -EINVAL;
+	if (!c)
+		return -ENOENT;
+	if (c->closing)
+		return 0;
+	if (conn_queue(c, json_line, strlen(json_line), CTL_OUTQ_HARD) < 0) {
+		c->outlen = 0;
+		conn_linger(c, 0);
+		return -ENOBUFS;
+	}
+	(void)conn_update_events(c);
+	return 0;
+}
+
+void ctl_hangup(struct ctl_server *s, uint64_t conn_id)
+{
+	struct ctl_conn *c = conn_find(s, conn_id);
+
+	if (c && !c->closing)
+		conn_linger(c, CTL_LINGER_USEC);
 }
 
 int ctl_watch(struct ctl_server *s, uint64_t conn_id)

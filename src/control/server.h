@@ -36,6 +36,14 @@ typedef void (*ctl_request_fn)(void *ud, uint64_t conn_id,
 			       const struct ctl_req *req);
 
 /*
+ * Called once when connection conn_id is gone (the client closed it, an
+ * error, an overflow or ctl_hangup()), before its id becomes unknown;
+ * not called from ctl_server_free().  The daemon withdraws what the
+ * connection asked for and ends its sessions.
+ */
+typedef void (*ctl_close_fn)(void *ud, uint64_t conn_id);
+
+/*
  * Creates the socket at path (creating a missing parent directory with
  * mode 0755 and unlinking a stale socket), sets its mode (0 means 0666),
  * listens and attaches to e. Returns 0 and *ret, or -errno: -EINVAL for a
@@ -60,6 +68,26 @@ void ctl_server_free(struct ctl_server *s);
  * is then closed).
  */
 int ctl_send(struct ctl_server *s, uint64_t conn_id, const char *json_line);
+
+/* Sets (or clears, with NULL) the close callback; ud is the request's. */
+void ctl_server_on_close(struct ctl_server *s, ctl_close_fn fn);
+
+/*
+ * The loop time (ev_now()) at which connection conn_id last sent bytes
+ * (any: a request or a `ping` keep-alive; a ping is never answered and
+ * may pass a request in flight), or its accept time; 0 if it is gone.
+ */
+uint64_t ctl_last_input(struct ctl_server *s, uint64_t conn_id);
+
+/*
+ * Queues an unsolicited line to conn_id (a session's end), without
+ * answering its request in flight.  0, -ENOENT, -EINVAL or -ENOBUFS as
+ * ctl_send().
+ */
+int ctl_push(struct ctl_server *s, uint64_t conn_id, const char *json_line);
+
+/* Closes conn_id once its queue is flushed (at most CTL_LINGER_USEC). */
+void ctl_hangup(struct ctl_server *s, uint64_t conn_id);
 
 /*
  * Marks connection conn_id as a watcher, so ctl_broadcast() reaches it.

@@ -385,6 +385,22 @@ int core_release(struct core *c, const char *vip, uint64_t reqid,
 			    CORE_PEND_RELEASE, 0, &m, reason, len);
 }
 
+int core_release_held(struct core *c, const char *vip, uint64_t term,
+		      uint64_t reqid, char *reason, size_t len)
+{
+	struct core_msg m = { .term = term, .flags = CORE_MSG_F_HELD };
+	int i = request_check(c, vip, reason, len);
+
+	if (i < 0)
+		return -i;
+	if (c->vips[i].holder != c->self || c->vips[i].term != term)
+		return refuse(reason, len, CORE_E_SUPERSEDED,
+			      "this node no longer holds '%s' at term %llu",
+			      vip, (unsigned long long)term);
+	return send_request(c, CORE_MSG_RELEASE, (unsigned)i, reqid,
+			    CORE_PEND_RELEASE, 0, &m, reason, len);
+}
+
 int core_move(struct core *c, const char *vip, const char *node,
 	      uint64_t reqid, char *reason, size_t len)
 {
@@ -424,12 +440,23 @@ int core_cancel(struct core *c, const char *vip, uint64_t reqid)
 	struct core_pending *p = pend_find(c, reqid);
 	int i = core_vip_find(c, vip);
 
-	if (!p || i < 0)
+	if (!p || i < 0 || p->kind != CORE_PEND_CLAIM)
 		return -ENOENT;
 	snprintf(m.vip, sizeof(m.vip), "%s", vip);
-	p->reqid = 0;
-	if (c->joined)
-		core_send(c, &m);
+	/* The node's waiting claim is one slot: another local claim still
+	 * waiting for the VIP keeps it. */
+	for (unsigned k = 0; k < CORE_MAX_PENDING; k++)
+		if (c->pend[k].reqid && c->pend[k].reqid != reqid &&
+		    c->pend[k].vip == (unsigned)i &&
+		    c->pend[k].kind == CORE_PEND_CLAIM && !c->pend[k].term) {
+			p->reqid = 0;
+			return 0;
+		}
+	if (!c->joined) {
+		p->reqid = 0;
+		return 0;
+	}
+	core_send(c, &m);
 	return 0;
 }
 

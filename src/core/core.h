@@ -178,6 +178,16 @@ int core_release(struct core *c, const char *vip, uint64_t reqid,
 		 char *reason, size_t len);
 int core_move(struct core *c, const char *vip, const char *node,
 	      uint64_t reqid, char *reason, size_t len);
+/* Releases vip only if this node still holds it at term when the
+ * request comes back in agreed order (a session's end must never release
+ * a later holder's VIP).  CORE_E_SUPERSEDED if it does not hold it now. */
+int core_release_held(struct core *c, const char *vip, uint64_t term,
+		      uint64_t reqid, char *reason, size_t len);
+/* Withdraws claim reqid.  A claim not granted when the withdrawal comes
+ * back in agreed order is answered CORE_E_CANCELLED and its waiting slot
+ * freed (unless another local claim still waits for the VIP); one granted
+ * before stands and is answered as usual.  0, or -ENOENT if reqid is not
+ * a claim in flight. */
 int core_cancel(struct core *c, const char *vip, uint64_t reqid);
 
 /* Reading the table. */

@@ -30,6 +30,8 @@ enum core_msg_type {
 #define CORE_MSG_F_FAILED 0x2u   /* RELEASED: acquire failed, not a release */
 #define CORE_MSG_F_SHUTDOWN 0x4u /* RELEASED: sender removed all, stops */
 #define CORE_MSG_F_SYNCED 0x8u   /* STATE: sender's table is knowledge */
+#define CORE_MSG_F_HELD 0x10u    /* RELEASE: only if the sender still holds
+				  * the VIP at term (a session's end) */
 
 struct core_state_entry {
 	char vip[CONF_NAME_MAX];
@@ -44,7 +46,8 @@ struct core_state_entry {
 struct core_msg {
 	enum core_msg_type type;
 	char vip[CONF_NAME_MAX]; /* all but RENEW, EXPIRE, STATE */
-	uint64_t term;           /* CLAIM (0: none), RELEASED, LIVE */
+	uint64_t term;           /* CLAIM (0: none), RELEASED, LIVE,
+				  * RELEASE with F_HELD */
 	uint32_t node;           /* MOVE: target; EXPIRE: lapsed node */
 	uint64_t reqid;          /* CLAIM, RELEASE, MOVE, CANCEL */
 	uint64_t seq;            /* RENEW, EXPIRE, STATE: renewal counter */

@@ -263,6 +263,12 @@ static void apply_release(struct core *c, uint64_t now, uint32_t from,
 			    "no quorum");
 		return;
 	}
+	if ((m->flags & CORE_MSG_F_HELD) &&
+	    (v->holder != from || v->term != m->term)) {
+		pend_answer(c, vip, m->reqid, CORE_E_SUPERSEDED, v->term,
+			    "a later change of this VIP came first");
+		return;
+	}
 	if (vip_handing_over(v, 0)) {
 		pend_answer(c, vip, m->reqid, CORE_E_HANDOVER, v->term,
 			    HANDOVER_WHY);
@@ -350,12 +356,17 @@ static void apply_live(struct core *c, uint64_t now, uint32_t from,
 }
 
 static void apply_cancel(struct core *c, uint64_t now, uint32_t from,
-			 unsigned vip)
+			 unsigned vip, const struct core_msg *m)
 {
 	struct core_vip *v = &c->vips[vip];
+	struct core_pending *p = from == c->self ? pend_find(c, m->reqid)
+						  : NULL;
 
 	if (v->waiter == from)
 		v->waiter = 0;
+	if (p && !p->term)
+		pend_answer(c, vip, m->reqid, CORE_E_CANCELLED, v->term,
+			    "claim withdrawn");
 	(void)now;
 }
 
@@ -388,7 +399,7 @@ void vip_apply(struct core *c, uint64_t now, uint32_t from,
 		apply_live(c, now, from, (unsigned)vip, m);
 		break;
 	case CORE_MSG_CANCEL:
-		apply_cancel(c, now, from, (unsigned)vip);
+		apply_cancel(c, now, from, (unsigned)vip, m);
 		break;
 	case CORE_MSG_RENEW:
 	case CORE_MSG_EXPIRE:

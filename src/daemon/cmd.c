@@ -24,6 +24,7 @@
 #include "log.h"
 #include "net/addr.h"
 #include "proto/ctl.h"
+#include "session.h"
 #include "vipd.h"
 
 static void send_obj(struct vipd *d, uint64_t conn, struct json_object *o)
@@ -117,6 +118,7 @@ static struct json_object *vip_json(struct vipd *d, unsigned i)
 	json_object_object_add(o, "dev", json_object_new_string(v->dev));
 	json_object_object_add(o, "config_differs",
 			       names_json(d, vi.differ));
+	json_object_object_add(o, "session", vipd_session_json(d, i));
 	return o;
 }
 
@@ -257,6 +259,7 @@ static int change(struct vipd *d, struct vipd_req *r,
 	case CTL_STATUS:
 	case CTL_WATCH:
 	case CTL_RELOAD:
+	case CTL_PING:
 		break;
 	}
 	return CORE_E_UNKNOWN_VIP;
@@ -284,13 +287,20 @@ static void do_change(struct vipd *d, uint64_t conn,
 		return;
 	}
 	r = req_new(d, conn, (unsigned)vip);
-	if (!r) {
-		send_error(d, conn, "busy", "too many requests in flight, "
-			   "retry");
+	if (!r || (req->cmd == CTL_CLAIM && req->has_session &&
+		   vipd_session_open(d, conn, cred->pid, (unsigned)vip,
+				     r->reqid, req->session_ms) < 0)) {
+		send_error(d, conn, "busy", "too many requests or sessions "
+			   "in flight, retry");
+		if (r)
+			req_free(r);
 		return;
 	}
+	if (req->cmd == CTL_RELEASE)
+		vipd_session_drop(d, conn, (unsigned)vip);
 	e = change(d, r, req, why, sizeof(why));
 	if (e) {
+		vipd_session_reply(d, r->reqid, (enum core_err)e, 0);
 		send_error(d, conn, core_err_to_string((enum core_err)e), why);
 		req_free(r);
 		return;
@@ -351,7 +361,29 @@ void vipd_request(void *ud, uint64_t conn, const struct ucred *cred,
 	case CTL_RELOAD:
 		do_reload(d, conn, cred);
 		break;
+	case CTL_PING: /* the server consumes keep-alives */
+		break;
 	}
+}
+
+void vipd_conn_closed(void *ud, uint64_t conn)
+{
+	struct vipd *d = ud;
+
+	vipd_session_closed(d, conn);
+	for (unsigned i = 0; i < VIPD_MAX_REQ; i++) {
+		struct vipd_req *r = &d->reqs[i];
+
+		if (!r->reqid || r->conn != conn)
+			continue;
+		if (core_cancel(d->core, d->conf.vips[r->vip].name,
+				r->reqid) == 0)
+			log_info("VIP '%s': client %llu left; its claim is "
+				 "withdrawn", d->conf.vips[r->vip].name,
+				 (unsigned long long)conn);
+		req_free(r);
+	}
+	vipd_schedule(d);
 }
 
 void vipd_reply(void *ud, uint64_t reqid, enum core_err err, uint64_t term,
@@ -362,6 +394,7 @@ void vipd_reply(void *ud, uint64_t reqid, enum core_err err, uint64_t term,
 	struct core_vip_info vi;
 	struct json_object *o;
 
+	vipd_session_reply(d, reqid, err, term);
 	if (!r)
 		return;
 	if (err) {
@@ -407,6 +440,8 @@ void vipd_event(void *ud, const struct core_event *ev)
 		(int64_t)wall_ms(d, 0)));
 	log_info("event %s", json_object_to_json_string_ext(
 		o, JSON_C_TO_STRING_PLAIN));
+	if (ev->vip >= 0)
+		vipd_session_check(d, (unsigned)ev->vip);
 	if (ev->type == CORE_EV_CONFIG && ev->arg)
 		log_warn("VIP '%s' is defined otherwise or not at all in the "
 			 "vipd.conf of member '%s': claims, moves and "

@@ -23,6 +23,7 @@
 #include "printconf.h"
 #include "priv.h"
 #include "proto/peer.h"
+#include "session.h"
 #include "vipd.h"
 
 #define DEFAULT_CONF "/etc/vipd/vipd.conf"
@@ -177,6 +178,7 @@ static void setup(struct vipd *d)
 	if (r < 0)
 		fatal("control socket '%s': %s", d->conf.socket,
 		      strerror(-r));
+	ctl_server_on_close(d->ctl, vipd_conn_closed);
 	/* A failover of every VIP is a few events each (lost, moved, live):
 	 * let a watcher take all of them without an overflow. */
 	ctl_server_set_event_queue(d->ctl, (size_t)d->conf.nvips * 1024);
@@ -215,6 +217,7 @@ static void teardown(struct vipd *d)
 	ev_src_free(d->quorum_src);
 	for (unsigned i = 0; i < VIPD_MAX_REQ; i++)
 		ev_src_free(d->reqs[i].timer);
+	vipd_session_free_all(d);
 	ev_unref(d->ev);
 	free(d->ifindex);
 	free(d->held);

@@ -20,12 +20,24 @@
 #define VIPD_MAX_REQ 256
 #define VIPD_ADDR_LIFETIME_S 60 /* address lifetime: the last fence */
 #define VIPD_YIELD_CPU_US 2000  /* CPU between yields to corosync */
+#define VIPD_MAX_SESSIONS 128   /* session claims at once */
 
 struct vipd_req {
 	uint64_t reqid;           /* 0: free */
 	uint64_t conn;            /* control connection to answer */
 	unsigned vip;
 	struct ev_src *timer;     /* owned: --wait deadline, or NULL */
+	struct vipd *d;           /* back-pointer for the timer */
+};
+
+struct vipd_session {
+	uint64_t conn;            /* control connection; 0: ended */
+	uint64_t reqid;           /* its claim in flight, 0 once answered */
+	pid_t pid;                /* the client, for status and logs */
+	unsigned vip;
+	uint64_t term;            /* granted at (once reqid is 0) */
+	uint64_t timeout_us;      /* keep-alive timeout, 0: none */
+	struct ev_src *timer;     /* owned: keep-alive deadline, or NULL */
 	struct vipd *d;           /* back-pointer for the timer */
 };
 
@@ -59,6 +71,7 @@ struct vipd {
 	struct core_state_entry *entries; /* owned, decode buffer */
 	uint64_t reqid;
 	struct vipd_req reqs[VIPD_MAX_REQ];
+	struct vipd_session sessions[VIPD_MAX_SESSIONS];
 	uint32_t self_id;
 	int stopping;                     /* SIGTERM: released, leaving */
 	int stop_ordered;                 /* our release-all came back */
@@ -112,6 +125,9 @@ void vipd_handoff_send(void *ud, unsigned vip, uint64_t term, uint32_t to);
 int vipd_reload(struct vipd *d, char *msg, size_t len, const char **code);
 void vipd_request(void *ud, uint64_t conn, const struct ucred *cred,
 		  const struct ctl_req *req);
+/* Connection conn is gone: its claims in flight are withdrawn (a claim
+ * never outlives its client unless granted) and its sessions end. */
+void vipd_conn_closed(void *ud, uint64_t conn);
 void vipd_reply(void *ud, uint64_t reqid, enum core_err err, uint64_t term,
 		const char *reason);
 void vipd_event(void *ud, const struct core_event *ev);

@@ -21,29 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/client.h"
 #include "lib/reply.h"
 #include "proto/ctl.h"
 
-#define VIP_GRACE_MS 1000 /* beyond --wait, for vipd's own timeout reply */
-
-struct vip_buf {
-	char *p;    /* owned */
-	size_t len; /* bytes held */
-	size_t cap; /* bytes allocated */
-};
-
-struct vip_client {
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	int fd;		      /* request connection, -1 when none */
-	int wfd;	      /* event connection, -1 when not watching */
-	struct vip_buf rbuf;  /* unread input of fd */
-	struct vip_buf wbuf;  /* unread input of wfd */
-	char *event_line;     /* owned; the last event's raw line */
-	char last_error[320]; /* "code: reason" or a local failure */
-};
-
-__attribute__((format(printf, 2, 3))) static void
-error_msg(struct vip_client *c, const char *fmt, ...)
+void error_msg(struct vip_client *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -51,10 +33,6 @@ error_msg(struct vip_client *c, const char *fmt, ...)
 	vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
 	va_end(ap);
 }
-
-/* Records the reason and yields r, visibly to the static analyser (which
- * does not follow a va_list function's return value). */
-#define set_error(c, r, ...) (error_msg((c), __VA_ARGS__), (r))
 
 static int64_t now_ms(void)
 {
@@ -75,12 +53,12 @@ static int left_ms(int64_t deadline)
 	return left < 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
 }
 
-static int64_t deadline_of(int timeout_ms)
+int64_t deadline_of(int timeout_ms)
 {
 	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 }
 
-static int unix_connect(const char *path)
+int unix_connect(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd, r;
@@ -104,14 +82,14 @@ static int unix_connect(const char *path)
 	return fd;
 }
 
-static void buf_reset(struct vip_buf *b)
+void buf_reset(struct vip_buf *b)
 {
 	free(b->p);
 	memset(b, 0, sizeof(*b));
 }
 
 /* Reads what is available; 0 on data, -EAGAIN, -ECONNRESET or -errno. */
-static int buf_fill(struct vip_buf *b, int fd)
+int buf_fill(struct vip_buf *b, int fd)
 {
 	ssize_t n;
 	char *p;
@@ -137,7 +115,7 @@ static int buf_fill(struct vip_buf *b, int fd)
 }
 
 /* Takes one complete line (without '\n') as a new string, or NULL. */
-static char *buf_take_line(struct vip_buf *b, int *ret)
+char *buf_take_line(struct vip_buf *b, int *ret)
 {
 	char *nl = b->len ? memchr(b->p, '\n', b->len) : NULL, *line;
 	size_t n;
@@ -178,7 +156,7 @@ static int read_line(struct vip_buf *b, int fd, int64_t deadline, char **ret)
 	}
 }
 
-static int write_all(int fd, const char *s, size_t n, int64_t deadline)
+int write_all(int fd, const char *s, size_t n, int64_t deadline)
 {
 	struct pollfd p = {.fd = fd, .events = POLLOUT};
 	ssize_t k;
@@ -204,7 +182,7 @@ static int write_all(int fd, const char *s, size_t n, int64_t deadline)
 	return 0;
 }
 
-static void conn_reset(struct vip_client *c)
+void conn_reset(struct vip_client *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
@@ -254,7 +232,7 @@ static int reply_result(struct vip_client *c, const char *line,
 			 ret->reason);
 }
 
-static int request(struct vip_client *c, const struct ctl_req *req,
+int request(struct vip_client *c, const struct ctl_req *req,
 		   int timeout_ms, struct reply *rep, char **ret_line)
 {
 	char line[CTL_LINE_MAX + 1], *reply;
@@ -263,6 +241,10 @@ static int request(struct vip_client *c, const struct ctl_req *req,
 	c->last_error[0] = '\0';
 	if (ret_line)
 		*ret_line = NULL;
+	if (c->session[0])
+		return set_error(c, -EBUSY, "this client's connection holds "
+				 "the session of '%s'; use another client",
+				 c->session);
 	if (ctl_req_format(req, line, sizeof(line)) < 0)
 		return set_error(c, -EINVAL, "invalid VIP or node name");
 	r = transact(c, line, timeout_ms, &reply);
@@ -416,6 +398,10 @@ VIP_PUBLIC int vip_request(struct vip_client *c, const char *line,
 		return -EINVAL;
 	*ret_json = NULL;
 	c->last_error[0] = '\0';
+	if (c->session[0])
+		return set_error(c, -EBUSY, "this client's connection holds "
+				 "the session of '%s'; use another client",
+				 c->session);
 	n = strlen(line);
 	if (n >= CTL_LINE_MAX || memchr(line, '\n', n))
 		return set_error(c, -EINVAL, "request longer than %d bytes",

@@ -5,8 +5,8 @@
  * and its error reasons; it must never log, allocate or trust the length
  * of anything it has not checked.
  *
- *   status [VIP] | claim VIP [--term N] [--wait SECONDS] | release VIP
- *   | move VIP NODE | watch
+ *   status [VIP] | claim VIP [--term N] [--wait SECONDS] [--session SECONDS]
+ *   | release VIP | move VIP NODE | watch | reload | ping
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,23 +28,26 @@ struct ctl_syntax {
 	enum ctl_cmd cmd;
 	unsigned min_pos;  /* positional arguments required */
 	unsigned max_pos;  /* positional arguments allowed */
-	int options;	   /* --term and --wait allowed */
+	int options;	   /* --term, --wait and --session allowed */
 	const char *usage; /* for reasons */
 };
 
 static const struct ctl_syntax ctl_syntax[] = {
 	{"status", CTL_STATUS, 0, 1, 0, "status [VIP]"},
-	{"claim", CTL_CLAIM, 1, 1, 1, "claim VIP [--term N] [--wait SECONDS]"},
+	{"claim", CTL_CLAIM, 1, 1, 1,
+	 "claim VIP [--term N] [--wait SECONDS] [--session SECONDS]"},
 	{"release", CTL_RELEASE, 1, 1, 0, "release VIP"},
 	{"move", CTL_MOVE, 2, 2, 0, "move VIP NODE"},
 	{"watch", CTL_WATCH, 0, 0, 0, "watch"},
 	{"reload", CTL_RELOAD, 0, 0, 0, "reload"},
+	{"ping", CTL_PING, 0, 0, 0, "ping"},
 };
 
 static const char *const ctl_cmd_name[] = {
 	[CTL_STATUS] = "status",   [CTL_CLAIM] = "claim",
 	[CTL_RELEASE] = "release", [CTL_MOVE] = "move",
 	[CTL_WATCH] = "watch",	   [CTL_RELOAD] = "reload",
+	[CTL_PING] = "ping",
 };
 
 const char *ctl_cmd_to_string(enum ctl_cmd cmd)
@@ -211,34 +214,49 @@ static int split(const char *line, size_t len, struct ctl_tok *tok,
 	return (int)n;
 }
 
+/* A seconds option (--wait, --session) into *ms and *has. */
+static int parse_seconds(const struct ctl_syntax *s, const char *name,
+			 const struct ctl_tok *val, uint32_t *ms, int *has,
+			 char *reason, size_t rlen)
+{
+	char q[CTL_QUOTE_MAX + 4];
+
+	if (*has)
+		return fail(reason, rlen, "%s: %s given twice; give it once",
+			    s->word, name);
+	if (!val || tok_wait(val, ms) < 0)
+		return fail(reason, rlen,
+			    "%s: %s expects seconds from 0 to 3600 (e.g. 2 "
+			    "or 0.5), got '%s'",
+			    s->word, name, val ? quote(val, q) : "");
+	*has = 1;
+	return 0;
+}
+
 static int parse_option(const struct ctl_syntax *s, const struct ctl_tok *opt,
 			const struct ctl_tok *val, struct ctl_req *r,
 			char *reason, size_t rlen)
 {
 	char q[CTL_QUOTE_MAX + 4];
-	int is_term = tok_eq(opt, "--term");
 
-	if (!s->options || (!is_term && !tok_eq(opt, "--wait")))
+	if (s->options && tok_eq(opt, "--wait"))
+		return parse_seconds(s, "--wait", val, &r->wait_ms,
+				     &r->has_wait, reason, rlen);
+	if (s->options && tok_eq(opt, "--session"))
+		return parse_seconds(s, "--session", val, &r->session_ms,
+				     &r->has_session, reason, rlen);
+	if (!s->options || !tok_eq(opt, "--term"))
 		return fail(reason, rlen, "%s: unknown option '%s'; usage: %s",
 			    s->word, quote(opt, q), s->usage);
-	if (is_term ? r->has_term : r->has_wait)
-		return fail(reason, rlen, "%s: %s given twice; give it once",
-			    s->word, is_term ? "--term" : "--wait");
-	if (is_term) {
-		if (!val || tok_term(val, &r->term) < 0)
-			return fail(reason, rlen,
-				    "%s: --term expects a positive integer "
-				    "below 2^63, got '%s'",
-				    s->word, val ? quote(val, q) : "");
-		r->has_term = 1;
-		return 0;
-	}
-	if (!val || tok_wait(val, &r->wait_ms) < 0)
+	if (r->has_term)
+		return fail(reason, rlen, "%s: --term given twice; give it once",
+			    s->word);
+	if (!val || tok_term(val, &r->term) < 0)
 		return fail(reason, rlen,
-			    "%s: --wait expects seconds from 0 to 3600 (e.g. 2 "
-			    "or 0.5), got '%s'",
+			    "%s: --term expects a positive integer below 2^63, "
+			    "got '%s'",
 			    s->word, val ? quote(val, q) : "");
-	r->has_wait = 1;
+	r->has_term = 1;
 	return 0;
 }
 
@@ -307,14 +325,14 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *ret,
 	if (n == 0)
 		return fail(reason, rlen,
 			    "empty request; expected status, claim, release, "
-			    "move, watch or reload");
+			    "move, watch, reload or ping");
 	for (i = 0; i < sizeof(ctl_syntax) / sizeof(ctl_syntax[0]); i++)
 		if (tok_eq(&tok[0], ctl_syntax[i].word))
 			break;
 	if (i == sizeof(ctl_syntax) / sizeof(ctl_syntax[0]))
 		return fail(reason, rlen,
 			    "unknown command '%s'; expected status, claim, "
-			    "release, move, watch or reload",
+			    "release, move, watch, reload or ping",
 			    quote(&tok[0], q));
 	memset(&r, 0, sizeof(r));
 	r.cmd = ctl_syntax[i].cmd;
@@ -328,29 +346,50 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *ret,
 static int req_valid(const struct ctl_req *r)
 {
 	int need_vip = r->cmd != CTL_STATUS && r->cmd != CTL_WATCH &&
-		       r->cmd != CTL_RELOAD;
+		       r->cmd != CTL_RELOAD && r->cmd != CTL_PING;
 
 	if (!ctl_cmd_to_string(r->cmd) || !memchr(r->vip, 0, CTL_NAME_MAX) ||
 	    !memchr(r->node, 0, CTL_NAME_MAX))
 		return 0;
 	if ((need_vip || r->vip[0]) && !ctl_name_valid(r->vip))
 		return 0;
-	if ((r->cmd == CTL_WATCH || r->cmd == CTL_RELOAD) && r->vip[0])
+	if ((r->cmd == CTL_WATCH || r->cmd == CTL_RELOAD ||
+	     r->cmd == CTL_PING) &&
+	    r->vip[0])
 		return 0;
 	if ((r->cmd == CTL_MOVE) != (r->node[0] != '\0'))
 		return 0;
 	if (r->cmd == CTL_MOVE && !ctl_name_valid(r->node))
 		return 0;
-	if ((r->has_term || r->has_wait) && r->cmd != CTL_CLAIM)
+	if ((r->has_term || r->has_wait || r->has_session) &&
+	    r->cmd != CTL_CLAIM)
+		return 0;
+	if (r->has_session && r->session_ms > CTL_WAIT_MAX_MS)
 		return 0;
 	if (r->has_term && (r->term == 0 || r->term > CTL_TERM_MAX))
 		return 0;
 	return !r->has_wait || r->wait_ms <= CTL_WAIT_MAX_MS;
 }
 
+/* " NAME S" with S in seconds and at most three decimals. */
+static void format_seconds(char *buf, size_t len, const char *name,
+			   uint32_t ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, " %s %u", name, ms / 1000);
+	else if (ms % 100 == 0)
+		snprintf(buf, len, " %s %u.%u", name, ms / 1000,
+			 ms % 1000 / 100);
+	else if (ms % 10 == 0)
+		snprintf(buf, len, " %s %u.%02u", name, ms / 1000,
+			 ms % 1000 / 10);
+	else
+		snprintf(buf, len, " %s %u.%03u", name, ms / 1000, ms % 1000);
+}
+
 int ctl_req_format(const struct ctl_req *r, char *buf, size_t len)
 {
-	char term[32] = "", wait[32] = "";
+	char term[32] = "", wait[32] = "", session[32] = "";
 	int n;
 
 	if (!req_valid(r))
@@ -358,20 +397,14 @@ int ctl_req_format(const struct ctl_req *r, char *buf, size_t len)
 	if (r->has_term)
 		snprintf(term, sizeof(term), " --term %llu",
 			 (unsigned long long)r->term);
-	if (r->has_wait && r->wait_ms % 1000 == 0)
-		snprintf(wait, sizeof(wait), " --wait %u", r->wait_ms / 1000);
-	else if (r->has_wait && r->wait_ms % 100 == 0)
-		snprintf(wait, sizeof(wait), " --wait %u.%u", r->wait_ms / 1000,
-			 r->wait_ms % 1000 / 100);
-	else if (r->has_wait && r->wait_ms % 10 == 0)
-		snprintf(wait, sizeof(wait), " --wait %u.%02u",
-			 r->wait_ms / 1000, r->wait_ms % 1000 / 10);
-	else if (r->has_wait)
-		snprintf(wait, sizeof(wait), " --wait %u.%03u",
-			 r->wait_ms / 1000, r->wait_ms % 1000);
-	n = snprintf(buf, len, "%s%s%s%s%s%s%s\n", ctl_cmd_to_string(r->cmd),
-		     r->vip[0] ? " " : "", r->vip, r->node[0] ? " " : "",
-		     r->node, term, wait);
+	if (r->has_wait)
+		format_seconds(wait, sizeof(wait), "--wait", r->wait_ms);
+	if (r->has_session)
+		format_seconds(session, sizeof(session), "--session",
+			       r->session_ms);
+	n = snprintf(buf, len, "%s%s%s%s%s%s%s%s\n",
+		     ctl_cmd_to_string(r->cmd), r->vip[0] ? " " : "", r->vip,
+		     r->node[0] ? " " : "", r->node, term, wait, session);
 	if (n < 0 || (size_t)n >= len)
 		return -ENOSPC;
 	return n;

@@ -20,11 +20,13 @@
 
 enum ctl_cmd {
 	CTL_STATUS = 1, /* status [VIP] */
-	CTL_CLAIM,	/* claim VIP [--term N] [--wait SECONDS] */
+	CTL_CLAIM,	/* claim VIP [--term N] [--wait SECONDS]
+			 *  [--session SECONDS] */
 	CTL_RELEASE,	/* release VIP */
 	CTL_MOVE,	/* move VIP NODE */
 	CTL_WATCH,	/* watch */
 	CTL_RELOAD,	/* reload (vipd's own user or root) */
+	CTL_PING,	/* ping: a session's keep-alive, never answered */
 };
 
 struct ctl_req {
@@ -35,6 +37,10 @@ struct ctl_req {
 	int has_term;		 /* claim carried --term */
 	uint32_t wait_ms;	 /* 0..CTL_WAIT_MAX_MS when has_wait */
 	int has_wait;		 /* claim carried --wait */
+	uint32_t session_ms;	 /* keep-alive timeout, 0: none */
+	int has_session;	 /* claim carried --session: it lasts as
+				  * long as the connection (and its
+				  * keep-alives, when session_ms > 0) */
 };
 
 /*
@@ -44,8 +50,9 @@ struct ctl_req {
  * fix, e.g. "claim: --term expects a positive integer, got 'x'". Refuses
  * lines longer than CTL_LINE_MAX, NUL and other control characters,
  * unknown commands, missing or extra arguments, repeated options, names
- * outside [A-Za-z0-9_.-]{1,63}, terms outside 1..2^63-1 and waits outside
- * 0..3600 seconds (at most three decimals). reason may be NULL.
+ * outside [A-Za-z0-9_.-]{1,63}, terms outside 1..2^63-1 and waits or
+ * session timeouts outside 0..3600 seconds (at most three decimals).
+ * reason may be NULL.
  */
 int ctl_req_parse(const char *line, size_t len, struct ctl_req *ret,
 		  char *reason, size_t rlen);

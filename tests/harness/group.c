@@ -558,6 +558,26 @@ int g_release(struct group *g, unsigned i, const char *vip)
 	return g_reason_ret(g, i, r, reason);
 }
 
+int g_release_held(struct group *g, unsigned i, const char *vip,
+		   uint64_t term)
+{
+	char reason[128] = "";
+	int r;
+
+	cur = g;
+	g_local(g, i, 0);
+	r = core_release_held(g->nodes[i].core, vip, term, ++g->reqid, reason,
+			      sizeof(reason));
+	return g_reason_ret(g, i, r, reason);
+}
+
+int g_cancel(struct group *g, unsigned i, const char *vip, uint64_t reqid)
+{
+	cur = g;
+	g_local(g, i, 0);
+	return core_cancel(g->nodes[i].core, vip, reqid);
+}
+
 int g_move(struct group *g, unsigned i, const char *vip, const char *node)
 {
 	char reason[128] = "";

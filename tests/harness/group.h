@@ -129,6 +129,11 @@ int g_claim(struct group *g, unsigned i, const char *vip, uint64_t term,
 	    int wait);
 int g_release(struct group *g, unsigned i, const char *vip);
 int g_move(struct group *g, unsigned i, const char *vip, const char *node);
+/* A session's end: release vip only if node i holds it at term. */
+int g_release_held(struct group *g, unsigned i, const char *vip,
+		   uint64_t term);
+/* Withdraw node i's claim reqid (g->reqid after its g_claim()). */
+int g_cancel(struct group *g, unsigned i, const char *vip, uint64_t reqid);
 /* Node i's interface of vip failed. */
 void g_fault(struct group *g, unsigned i, unsigned vip);
 /* How many nodes answer for vip now (address up and gate open). */

@@ -186,6 +186,83 @@ static void waiting_claim_takes_over_on_release(void **state)
 	g_done(&G);
 }
 
+
+static void withdrawn_waiting_claim_never_takes_over(void **state)
+{
+	uint64_t id;
+
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	assert_int_equal(g_claim(&G, 1, "v0", 0, 1), 0);
+	id = G.reqid;
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[1].replies, 0);
+	assert_int_equal(g_cancel(&G, 1, "v0", id), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[1].replies, 1);
+	assert_int_equal(G.nodes[1].last_err, CORE_E_CANCELLED);
+	g_release(&G, 0, "v0");
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 0, CORE_VIP_UNASSIGNED);
+	g_done(&G);
+}
+
+static void claim_granted_before_its_withdrawal_stands(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	assert_int_equal(g_claim(&G, 1, "v0", 0, 1), 0);
+	assert_int_equal(g_cancel(&G, 1, "v0", G.reqid), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[1].last_err, CORE_OK);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
+static void withdrawal_keeps_another_local_waiting_claim(void **state)
+{
+	uint64_t id;
+
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	g_claim(&G, 1, "v0", 0, 1);
+	id = G.reqid;
+	g_claim(&G, 1, "v0", 0, 1);
+	run_checked(&G, 50000);
+	assert_int_equal(g_cancel(&G, 1, "v0", id), 0);
+	run_checked(&G, 50000);
+	g_release(&G, 0, "v0");
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
+static void release_held_never_releases_a_later_holder(void **state)
+{
+	struct core_vip_info vi;
+
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	g_holder(&G, 0, 0, &vi);
+	/* The move is ordered first: the release finds n2 at a later term. */
+	assert_int_equal(g_move(&G, 2, "v0", "n2"), 0);
+	assert_int_equal(g_release_held(&G, 0, "v0", vi.term), 0);
+	run_checked(&G, 100000);
+	assert_int_equal(G.nodes[0].last_err, CORE_E_SUPERSEDED);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	/* At its own term it releases, break-before-make as any release. */
+	g_holder(&G, 1, 0, &vi);
+	assert_int_equal(g_release_held(&G, 1, "v0", vi.term), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[1].last_err, CORE_OK);
+	assert_holder_everywhere(0, 0, CORE_VIP_UNASSIGNED);
+	assert_int_equal(g_release_held(&G, 1, "v0", vi.term),
+			 CORE_E_SUPERSEDED);
+	g_done(&G);
+}
+
 static void minority_drops_and_majority_waits_for_lease(void **state)
 {
 	const unsigned split[3] = { 1, 0, 0 };
@@ -760,6 +837,10 @@ int main(void)
 		cmocka_unit_test(move_refusals),
 		cmocka_unit_test(release_unassigns_and_removes),
 		cmocka_unit_test(waiting_claim_takes_over_on_release),
+		cmocka_unit_test(withdrawn_waiting_claim_never_takes_over),
+		cmocka_unit_test(claim_granted_before_its_withdrawal_stands),
+		cmocka_unit_test(withdrawal_keeps_another_local_waiting_claim),
+		cmocka_unit_test(release_held_never_releases_a_later_holder),
 		cmocka_unit_test(minority_drops_and_majority_waits_for_lease),
 		cmocka_unit_test(killed_holder_is_replaced_by_prefer_policy),
 		cmocka_unit_test(hung_holder_expires_and_never_readds),

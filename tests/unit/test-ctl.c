@@ -58,6 +58,12 @@ static const struct ok_case ok_cases[] = {
 	 "move db node-2\n"},
 	{"watch", "watch\n", CTL_WATCH, "", "", 0, 0, 0, "watch\n"},
 	{"reload", "reload", CTL_RELOAD, "", "", 0, 0, 0, "reload\n"},
+	{"ping", "ping", CTL_PING, "", "", 0, 0, 0, "ping\n"},
+	{"session claim", "claim db --session 0", CTL_CLAIM, "db", "", 0, 0, 0,
+	 "claim db --session 0\n"},
+	{"session claim with all", "claim db --session 2.5 --wait 60 --term 3",
+	 CTL_CLAIM, "db", "", 3, 1, 60000,
+	 "claim db --term 3 --wait 60 --session 2.5\n"},
 	{"63-byte name",
 	 "status "
 	 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789a",
@@ -106,15 +112,17 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{"empty line", "\n", 0,
-	 "empty request; expected status, claim, release, move, watch or reload"},
+	 "empty request; expected status, claim, release, move, watch, "
+	 "reload or ping"},
 	{"only spaces", "   ", 0,
-	 "empty request; expected status, claim, release, move, watch or reload"},
+	 "empty request; expected status, claim, release, move, watch, "
+	 "reload or ping"},
 	{"unknown command", "grab db", 0,
 	 "unknown command 'grab'; expected status, claim, release, move, "
-	 "watch or reload"},
+	 "watch, reload or ping"},
 	{"command is case sensitive", "STATUS", 0,
 	 "unknown command 'STATUS'; expected status, claim, release, move, "
-	 "watch or reload"},
+	 "watch, reload or ping"},
 	{"NUL byte", "status\0db", 9,
 	 "request: NUL byte at column 7; send printable text"},
 	{"tab", "status\tdb", 0,
@@ -142,15 +150,29 @@ static const struct bad_case bad_cases[] = {
 	{"reload option", "reload --wait 1", 0,
 	 "reload: unknown option '--wait'; usage: reload"},
 	{"claim missing VIP", "claim", 0,
-	 "claim: missing VIP; usage: claim VIP [--term N] [--wait SECONDS]"},
+	 "claim: missing VIP; usage: claim VIP [--term N] [--wait SECONDS] "
+	 "[--session SECONDS]"},
 	{"claim only options", "claim --term 3", 0,
-	 "claim: missing VIP; usage: claim VIP [--term N] [--wait SECONDS]"},
+	 "claim: missing VIP; usage: claim VIP [--term N] [--wait SECONDS] "
+	 "[--session SECONDS]"},
 	{"claim extra argument", "claim db web", 0,
 	 "claim: unexpected argument 'web'; usage: claim VIP [--term N] "
-	 "[--wait SECONDS]"},
+	 "[--wait SECONDS] [--session SECONDS]"},
 	{"claim unknown option", "claim db --force", 0,
 	 "claim: unknown option '--force'; usage: claim VIP [--term N] [--wait "
-	 "SECONDS]"},
+	 "SECONDS] [--session SECONDS]"},
+	{"session twice", "claim db --session 1 --session 1", 0,
+	 "claim: --session given twice; give it once"},
+	{"session too long", "claim db --session 3601", 0,
+	 "claim: --session expects seconds from 0 to 3600 (e.g. 2 or 0.5), "
+	 "got '3601'"},
+	{"session without value", "claim db --session", 0,
+	 "claim: --session expects seconds from 0 to 3600 (e.g. 2 or 0.5), "
+	 "got ''"},
+	{"session on release", "release db --session 1", 0,
+	 "release: unknown option '--session'; usage: release VIP"},
+	{"ping argument", "ping db", 0,
+	 "ping: unexpected argument 'db'; usage: ping"},
 	{"term not a number", "claim db --term x", 0,
 	 "claim: --term expects a positive integer below 2^63, got 'x'"},
 	{"term zero", "claim db --term 0", 0,

@@ -41,6 +41,8 @@ struct fx {
 	int auto_reply; /* answer each request at once */
 	struct seen seen[MAX_SEEN];
 	unsigned nseen;
+	uint64_t closed[MAX_SEEN]; /* conn ids the close callback named */
+	unsigned nclosed;
 };
 
 struct client {
@@ -216,7 +218,8 @@ static void pipelined_requests_are_answered_in_order(void **state)
 	assert_string_equal(client_line(fx, c),
 			    "{\"ok\":false,\"error\":\"bad-request\","
 			    "\"reason\":\"unknown command 'bogus'; expected "
-			    "status, claim, release, move, watch or reload\"}");
+			    "status, claim, release, move, watch, reload or "
+			    "ping\"}");
 	run_for(fx, 5);
 	assert_int_equal(fx->nseen, 2);
 	assert_int_equal(fx->seen[1].req.cmd, CTL_CLAIM);
@@ -226,6 +229,67 @@ static void pipelined_requests_are_answered_in_order(void **state)
 	assert_string_equal(client_line(fx, c), "{\"r\":\"c\"}");
 	assert_int_equal(ctl_send(fx->s, fx->seen[1].conn_id, "two\nlines"),
 			 -EINVAL);
+	client_free(c);
+}
+
+static void on_close(void *ud, uint64_t conn_id)
+{
+	struct fx *fx = ud;
+
+	assert_true(fx->nclosed < MAX_SEEN);
+	fx->closed[fx->nclosed++] = conn_id;
+}
+
+static void pings_pass_a_request_in_flight_and_are_never_answered(void **s)
+{
+	static const char req[] = "claim a --session 1\nping\nping\nstatus\n";
+	struct fx *fx = *s;
+	struct client *c = client_new(fx);
+	uint64_t before;
+
+	ctl_server_on_close(fx->s, on_close);
+	run_for(fx, 2);
+	before = ev_now(fx->e);
+	usleep(2000);
+	client_write(c, req, sizeof(req) - 1);
+	run_for(fx, 10);
+	assert_int_equal(fx->nseen, 1);
+	assert_true(ctl_last_input(fx->s, fx->seen[0].conn_id) > before);
+	assert_int_equal(ctl_send(fx->s, fx->seen[0].conn_id, "{\"r\":1}"), 0);
+	assert_string_equal(client_line(fx, c), "{\"r\":1}");
+	run_for(fx, 5);
+	/* The pings were taken while the claim was in flight: the next
+	 * request is the status, and nothing answered the pings. */
+	assert_int_equal(fx->nseen, 2);
+	assert_int_equal(fx->seen[1].req.cmd, CTL_STATUS);
+	assert_int_equal(ctl_push(fx->s, fx->seen[1].conn_id, "{\"p\":1}"), 0);
+	assert_string_equal(client_line(fx, c), "{\"p\":1}");
+	assert_int_equal(ctl_send(fx->s, fx->seen[1].conn_id, "{\"r\":2}"), 0);
+	assert_string_equal(client_line(fx, c), "{\"r\":2}");
+	assert_int_equal(fx->nclosed, 0);
+	client_free(c);
+	run_for(fx, 5);
+	assert_int_equal(fx->nclosed, 1);
+	assert_int_equal(fx->closed[0], fx->seen[0].conn_id);
+	assert_int_equal(ctl_last_input(fx->s, fx->seen[0].conn_id), 0);
+}
+
+static void hangup_flushes_then_closes_and_tells(void **state)
+{
+	struct fx *fx = *state;
+	struct client *c = client_new(fx);
+
+	ctl_server_on_close(fx->s, on_close);
+	client_write(c, "status\n", 7);
+	run_for(fx, 5);
+	assert_int_equal(fx->nseen, 1);
+	assert_int_equal(ctl_push(fx->s, fx->seen[0].conn_id, "{\"bye\":1}"),
+			 0);
+	ctl_hangup(fx->s, fx->seen[0].conn_id);
+	assert_string_equal(client_line(fx, c), "{\"bye\":1}");
+	run_for(fx, 5);
+	assert_int_equal(fx->nclosed, 1);
+	assert_int_equal(ctl_push(fx->s, fx->seen[0].conn_id, "{}"), -ENOENT);
 	client_free(c);
 }
 
@@ -528,6 +592,8 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(socket_is_world_accessible_in_a_new_directory),
 		T(pipelined_requests_are_answered_in_order),
+		T(pings_pass_a_request_in_flight_and_are_never_answered),
+		T(hangup_flushes_then_closes_and_tells),
 		T(oversize_line_is_refused_and_the_rest_discarded),
 		T(malformed_request_reason_is_escaped_json),
 		T(client_vanishing_mid_request_harms_nothing),
