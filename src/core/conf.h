@@ -60,6 +60,12 @@ struct conf_vip {
 	uint32_t announce_interval_ms;   /* between bursts */
 	struct conf_allow allow[CONF_MAX_ALLOW];
 	unsigned nallow;                 /* 0: only root may change it */
+	char check[CONF_PATH_MAX];       /* health check: absolute command
+					  * and its arguments; "": none */
+	uint32_t check_interval_ms;      /* between runs */
+	uint32_t check_timeout_ms;       /* a run longer than this failed */
+	uint32_t check_rise;             /* passes in a row: claim */
+	uint32_t check_fall;             /* failures in a row: release */
 };
 
 struct conf {

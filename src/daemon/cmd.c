@@ -24,6 +24,7 @@
 #include "log.h"
 #include "net/addr.h"
 #include "proto/ctl.h"
+#include "check.h"
 #include "session.h"
 #include "vipd.h"
 
@@ -119,6 +120,7 @@ static struct json_object *vip_json(struct vipd *d, unsigned i)
 	json_object_object_add(o, "config_differs",
 			       names_json(d, vi.differ));
 	json_object_object_add(o, "session", vipd_session_json(d, i));
+	json_object_object_add(o, "check", vipd_check_json(d, i));
 	return o;
 }
 
@@ -395,6 +397,7 @@ void vipd_reply(void *ud, uint64_t reqid, enum core_err err, uint64_t term,
 	struct json_object *o;
 
 	vipd_session_reply(d, reqid, err, term);
+	vipd_check_reply(d, reqid, err, term);
 	if (!r)
 		return;
 	if (err) {
@@ -440,8 +443,10 @@ void vipd_event(void *ud, const struct core_event *ev)
 		(int64_t)wall_ms(d, 0)));
 	log_info("event %s", json_object_to_json_string_ext(
 		o, JSON_C_TO_STRING_PLAIN));
-	if (ev->vip >= 0)
+	if (ev->vip >= 0) {
 		vipd_session_check(d, (unsigned)ev->vip);
+		vipd_check_act(d, (unsigned)ev->vip);
+	}
 	if (ev->type == CORE_EV_CONFIG && ev->arg)
 		log_warn("VIP '%s' is defined otherwise or not at all in the "
 			 "vipd.conf of member '%s': claims, moves and "

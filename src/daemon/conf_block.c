@@ -22,6 +22,7 @@ struct vip_state {
 	unsigned given;	     /* bit per keyword */
 	struct conf_pos pos; /* of the vip name */
 	struct conf_pos policy_pos;
+	struct conf_pos check_pos;
 };
 
 static void add_node(struct conf_parser *p, const struct conf_pos *pos,
@@ -393,9 +394,9 @@ static void vip_item(struct conf_parser *p, struct vip_state *vs)
 
 	if (kw != CONF_KW_ADDRESS && kw != CONF_KW_DEV && kw != CONF_KW_NODES &&
 	    kw != CONF_KW_POLICY && kw != CONF_KW_ANNOUNCE &&
-	    kw != CONF_KW_ALLOW) {
+	    kw != CONF_KW_ALLOW && kw != CONF_KW_CHECK) {
 		conf_expected(p, "'address', 'dev', 'nodes', 'policy', "
-				 "'announce', 'allow' or '}'");
+				 "'announce', 'allow', 'check' or '}'");
 		return;
 	}
 	if (kw != CONF_KW_ADDRESS && kw != CONF_KW_ALLOW &&
@@ -417,6 +418,9 @@ static void vip_item(struct conf_parser *p, struct vip_state *vs)
 		item_policy(p, vs);
 	} else if (kw == CONF_KW_ANNOUNCE) {
 		item_announce(p, vs);
+	} else if (kw == CONF_KW_CHECK) {
+		vs->check_pos = p->tok.pos;
+		conf_item_check(p, vs->v);
 	} else {
 		item_allow(p, vs);
 	}
@@ -452,6 +456,10 @@ static struct conf_vip *new_vip(struct conf_parser *p, unsigned *ret_idx)
 	v->policy = CONF_POLICY_WAIT;
 	v->announce_count = CONF_DEFAULT_ANNOUNCE_COUNT;
 	v->announce_interval_ms = CONF_DEFAULT_ANNOUNCE_MS;
+	v->check_interval_ms = 1000;
+	v->check_timeout_ms = 1000;
+	v->check_rise = 2;
+	v->check_fall = 3;
 	return v;
 }
 
@@ -478,6 +486,11 @@ static void finish_vip(struct conf_parser *p, struct vip_state *vs)
 				  "node '%s' in policy of "
 				  "vip '%s' is not eligible, add it to 'nodes'",
 				  p->c->nodes[v->prefer[i]].name, v->name);
+	if (v->check[0] && v->policy != CONF_POLICY_WAIT)
+		conf_perr(p, &vs->check_pos,
+			  "vip '%s' has a check and policy prefer: the checks "
+			  "choose its holder, use 'policy wait'",
+			  v->name);
 }
 
 static void vip_name(struct conf_parser *p, struct vip_state *vs,

@@ -109,6 +109,9 @@ void conf_parse_stmts(struct conf_parser *p);
 /* conf_block.c: 'cluster { ... }' and 'vip NAME { ... }', at the keyword. */
 void conf_stmt_cluster(struct conf_parser *p);
 void conf_stmt_vip(struct conf_parser *p);
+/* conf_check.c: a vip's 'check "COMMAND ARGS" [interval D] [timeout D]
+ * [rise N] [fall N]', after the keyword. */
+void conf_item_check(struct conf_parser *p, struct conf_vip *v);
 
 /* conf_load.c: 'include FILE', at the keyword; reads and parses FILE. */
 void conf_stmt_include(struct conf_parser *p);

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* close_range */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,18 +70,28 @@ static void hook_exec(const char *path, const char *event, const char *vip,
 	char *const envp[] = {
 		(char *)(uintptr_t)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
 	};
-	sigset_t none;
 
 	snprintf(t, sizeof(t), "%llu", (unsigned long long)term);
+	hooks_child_prepare();
+	execve(path, argv, envp);
+	_exit(127);
+}
+
+void hooks_child_prepare(void)
+{
+	struct sched_param normal = { 0 };
+	sigset_t none;
+
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Lowering the class needs no privilege: hooks and checks never
+	 * run at vipd's real-time priority. */
+	(void)sched_setscheduler(0, SCHED_OTHER, &normal);
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (capng_apply(CAPNG_SELECT_CAPS) != 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		_exit(126);
 	close_range(3, ~0u, 0);
-	execve(path, argv, envp);
-	_exit(127);
 }
 
 void hooks_run(struct vipd *d, const char *event, const char *vip,

@@ -14,4 +14,9 @@ struct vipd;
 void hooks_run(struct vipd *d, const char *event, const char *vip,
 	       uint64_t term);
 
+/* In a child of vipd, before exec: default signal mask, normal
+ * scheduling, no capabilities, no_new_privs, only stdio left open.
+ * Exits 126 if the capabilities cannot be dropped. */
+void hooks_child_prepare(void);
+
 #endif

@@ -23,6 +23,7 @@
 #include "printconf.h"
 #include "priv.h"
 #include "proto/peer.h"
+#include "check.h"
 #include "session.h"
 #include "vipd.h"
 
@@ -185,6 +186,8 @@ static void setup(struct vipd *d)
 	r = vipd_loop_setup(d);
 	if (r < 0)
 		fatal("setting up the event loop: %s", strerror(-r));
+	if (vipd_checks_start(d) < 0)
+		fatal("starting the health checks: out of memory");
 	r = vipd_handoff_key(d, err, sizeof(err));
 	if (r == 0)
 		r = vipd_handoff_open(d, err, sizeof(err));
@@ -218,6 +221,7 @@ static void teardown(struct vipd *d)
 	for (unsigned i = 0; i < VIPD_MAX_REQ; i++)
 		ev_src_free(d->reqs[i].timer);
 	vipd_session_free_all(d);
+	vipd_checks_free(d);
 	ev_unref(d->ev);
 	free(d->ifindex);
 	free(d->held);

@@ -119,6 +119,13 @@ static void print_vip(FILE *f, const struct conf *c, const struct conf_vip *v)
 	fprintf(f, "\tannounce %u interval ", v->announce_count);
 	print_duration(f, v->announce_interval_ms);
 	fputc('\n', f);
+	if (v->check[0]) {
+		fprintf(f, "\tcheck \"%s\" interval ", v->check);
+		print_duration(f, v->check_interval_ms);
+		fputs(" timeout ", f);
+		print_duration(f, v->check_timeout_ms);
+		fprintf(f, " rise %u fall %u\n", v->check_rise, v->check_fall);
+	}
 	for (unsigned i = 0; i < v->nallow; i++)
 		fprintf(f, "\tallow %s %s\n",
 			v->allow[i].is_group ? "group" : "user",

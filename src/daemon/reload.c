@@ -96,6 +96,11 @@ static int check_vip(const struct conf_vip *a, const struct conf_vip *b,
 	if (a->policy != b->policy || a->nprefer != b->nprefer ||
 	    memcmp(a->prefer, b->prefer, a->nprefer) != 0)
 		return vip_refuse(why, len, a->name, "policy changed");
+	if (strcmp(a->check, b->check) != 0 ||
+	    a->check_interval_ms != b->check_interval_ms ||
+	    a->check_timeout_ms != b->check_timeout_ms ||
+	    a->check_rise != b->check_rise || a->check_fall != b->check_fall)
+		return vip_refuse(why, len, a->name, "check changed");
 	return 0;
 }
 

@@ -30,6 +30,8 @@ struct vipd_req {
 	struct vipd *d;           /* back-pointer for the timer */
 };
 
+struct vipd_check;
+
 struct vipd_session {
 	uint64_t conn;            /* control connection; 0: ended */
 	uint64_t reqid;           /* its claim in flight, 0 once answered */
@@ -72,6 +74,7 @@ struct vipd {
 	uint64_t reqid;
 	struct vipd_req reqs[VIPD_MAX_REQ];
 	struct vipd_session sessions[VIPD_MAX_SESSIONS];
+	struct vipd_check *checks;        /* owned, per VIP (check.c) */
 	uint32_t self_id;
 	int stopping;                     /* SIGTERM: released, leaving */
 	int stop_ordered;                 /* our release-all came back */
