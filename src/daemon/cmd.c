@@ -24,6 +24,7 @@
 #include "log.h"
 #include "net/addr.h"
 #include "proto/ctl.h"
+#include "service.h"
 #include "vipd.h"
 
 static void send_obj(struct vipd *d, uint64_t conn, struct json_object *o)
@@ -449,6 +450,7 @@ int vipd_reload(struct vipd *d, char *msg, size_t len, const char **code)
 	int r;
 
 	*code = "bad-config";
+	service_reloading(d);
 	r = conf_reload(&d->conf, d->conf_path, f, &changed, why,
 			sizeof(why));
 	if (f)
@@ -481,5 +483,6 @@ int vipd_reload(struct vipd *d, char *msg, size_t len, const char **code)
 		log_notice("reloaded %s: %s", d->conf_path, msg);
 	}
 	free(errs);
+	service_reloaded(d);
 	return r;
 }

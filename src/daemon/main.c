@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "conf_parse.h"
 #include "control/server.h"
@@ -21,8 +22,10 @@
 #include "net/link.h"
 #include "net/nl.h"
 #include "printconf.h"
+#include "preflight.h"
 #include "priv.h"
 #include "proto/peer.h"
+#include "service.h"
 #include "vipd.h"
 
 #define DEFAULT_CONF "/etc/vipd/vipd.conf"
@@ -136,10 +139,19 @@ static void setup_sched(void)
 	struct sched_param sp = {
 		.sched_priority = sched_get_priority_max(SCHED_FIFO),
 	};
+	const struct rlimit none = { 0, 0 };
 
+	/* Hooks are forked at SCHED_OTHER (reset on fork). */
 	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
-		log_warn("could not switch to SCHED_FIFO (%s); under CPU "
-			 "pressure renewals may come late, ignoring",
+		log_warn("could not switch to SCHED_FIFO %d (%s): give vipd "
+			 "LimitRTPRIO=%d (the unit does) or CAP_SYS_NICE; "
+			 "under CPU pressure renewals may come late, ignoring",
+			 sp.sched_priority, strerror(errno),
+			 sp.sched_priority);
+	/* The unit's LimitRTPRIO= is used once: from here neither vipd nor
+	 * a hook may raise a priority again. */
+	if (setrlimit(RLIMIT_RTPRIO, &none) < 0)
+		log_warn("could not lower RLIMIT_RTPRIO (%s), ignoring",
 			 strerror(errno));
 }
 
@@ -181,6 +193,8 @@ static void setup(struct vipd *d)
 	 * let a watcher take all of them without an overflow. */
 	ctl_server_set_event_queue(d->ctl, (size_t)d->conf.nvips * 1024);
 	r = vipd_loop_setup(d);
+	if (r >= 0)
+		r = service_init(d);
 	if (r < 0)
 		fatal("setting up the event loop: %s", strerror(-r));
 	r = vipd_handoff_key(d, err, sizeof(err));
@@ -213,6 +227,7 @@ static void teardown(struct vipd *d)
 	ev_src_free(d->cpg_src);
 	ev_src_free(d->stop_src);
 	ev_src_free(d->quorum_src);
+	ev_src_free(d->wdog_src);
 	for (unsigned i = 0; i < VIPD_MAX_REQ; i++)
 		ev_src_free(d->reqs[i].timer);
 	ev_unref(d->ev);
@@ -238,14 +253,18 @@ int main(int argc, char **argv)
 	d.conf_path = path;
 	r = conf_load(path, &d.conf, stderr);
 	if (r < 0) {
+		if (r != -EINVAL) /* the file itself: parse errors are out */
+			fprintf(stderr, "vipd: %s: %s\n", path, strerror(-r));
 		fprintf(stderr, "vipd: %s: configuration not valid, not "
 				"starting\n", path);
 		return 1;
 	}
-	if (check) {
-		conf_print(stdout, &d.conf);
+	r = preflight_check(&d.conf, stderr);
+	if (r < 0 || check) {
+		if (r == 0)
+			conf_print(stdout, &d.conf);
 		conf_free(&d.conf);
-		return 0;
+		return r < 0 ? 1 : 0;
 	}
 	setup_sched();
 	setup(&d);
