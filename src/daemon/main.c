@@ -143,13 +143,13 @@ static void setup_sched(void)
 
 	/* Hooks are forked at SCHED_OTHER (reset on fork). */
 	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
-		log_warn("could not switch to SCHED_FIFO %d (%s): give vipd "
-			 "LimitRTPRIO=%d (the unit does) or CAP_SYS_NICE; "
-			 "under CPU pressure renewals may come late, ignoring",
-			 sp.sched_priority, strerror(errno),
-			 sp.sched_priority);
-	/* The unit's LimitRTPRIO= is used once: from here neither vipd nor
-	 * a hook may raise a priority again. */
+		log_warn("could not switch to SCHED_FIFO %d (%s): start vipd "
+			 "at that priority (the unit's CPUSchedulingPolicy=) or "
+			 "with CAP_SYS_NICE; under CPU pressure renewals may "
+			 "come late, ignoring",
+			 sp.sched_priority, strerror(errno));
+	/* Under LimitRTPRIO= (rather than the unit's CPUSchedulingPolicy=)
+	 * the limit is used once: neither vipd nor a hook may use it again. */
 	if (setrlimit(RLIMIT_RTPRIO, &none) < 0)
 		log_warn("could not lower RLIMIT_RTPRIO (%s), ignoring",
 			 strerror(errno));
@@ -251,6 +251,8 @@ int main(int argc, char **argv)
 		return 2;
 	log_init(verbose);
 	d.conf_path = path;
+	if (check) /* the unit's ExecStartPre= starts at SCHED_FIFO */
+		vipd_sched_normal();
 	r = conf_load(path, &d.conf, stderr);
 	if (r < 0) {
 		if (r != -EINVAL) /* the file itself: parse errors are out */

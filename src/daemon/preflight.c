@@ -44,11 +44,9 @@ static int check_hook(const struct conf *c, FILE *f)
 
 	if (!c->notify[0])
 		return 0;
-	if (stat(c->notify, &st) == -1)
-		r = -errno;
-	else if (!S_ISREG(st.st_mode))
+	if (stat(c->notify, &st) == 0 && !S_ISREG(st.st_mode))
 		r = -EISDIR;
-	else if (access(c->notify, X_OK) == -1)
+	else if (access(c->notify, X_OK) == -1) /* ENOENT too */
 		r = -errno;
 	if (r == -EISDIR)
 		fprintf(f, "vipd: notify %s: not a regular file\n", c->notify);
