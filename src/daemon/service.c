@@ -112,12 +112,17 @@ static void status_text(const struct vipd *d, char *buf, size_t len)
 				 "waiting for corosync (group "
 				 "'%s'): %s, retrying",
 				 d->conf.group, strerror(-d->connect_err));
+		else if (d->svc_ready)
+			snprintf(buf, len,
+				 "lost corosync, holding nothing, "
+				 "reconnecting");
 		else
 			snprintf(buf, len, "connecting to corosync");
 		return;
 	}
 	node_names(d, wait, names, sizeof(names));
-	if (!core_learnt(d->core)) {
+	n = core_members(d->core, members, CONF_MAX_NODES);
+	if (!core_learnt(d->core) || !n) {
 		if (wait)
 			snprintf(buf, len,
 				 "joined group '%s', table sync "
@@ -130,7 +135,6 @@ static void status_text(const struct vipd *d, char *buf, size_t len)
 				 d->conf.group);
 		return;
 	}
-	n = core_members(d->core, members, CONF_MAX_NODES);
 	held_names(d, held, sizeof(held));
 	snprintf(buf, len, "%u member%s, %s, holding %s; %u VIP%s%s%s", n,
 		 n == 1 ? "" : "s",
@@ -144,7 +148,7 @@ void service_update(struct vipd *d)
 	char text[sizeof(d->svc_status)];
 	int ready;
 
-	if (!d->svc_dirty)
+	if (!d->svc_dirty || d->stopping) /* STOPPING=1 said it all */
 		return;
 	d->svc_dirty = 0;
 	status_text(d, text, sizeof(text));

@@ -1,6 +1,7 @@
 #!/bin/bash
 # cluster-service: vipd as dist/vipd.service runs it, without systemd: an unprivileged user
-# holding the unit's rights (ambient CAP_NET_ADMIN + CAP_NET_RAW, no new privileges), started
+# holding the unit's rights (ambient CAP_NET_ADMIN + CAP_NET_RAW, no new privileges, part of
+# its sandbox), started
 # at the unit's SCHED_FIFO 99 with reset-on-fork, NOTIFY_SOCKET and WATCHDOG_USEC pointing at a socket this test reads.
 # Asserts the notify protocol (STATUS= while corosync is unreachable, READY=1 only once joined
 # and synced, a summary on change, WATCHDOG=1 at half the interval, RELOADING=1 then READY=1,
@@ -37,10 +38,15 @@ notify $hook" >/dev/null
 chown "$UID_UNIT" "$BED_DIR/handoff.key" # the key belongs to the vipd user
 bed_exec n1 chown "$UID_UNIT" /run/vipd   # RuntimeDirectory=vipd
 unit=$BED_DIR/vipd-unit
+# part of the unit's sandbox: ProtectSystem=strict (/ read-only but for /run, /dev and this
+# node's directory, where the hook writes), ProtectProc=invisible, ProcSubset=pid
 cat >"$unit" <<EOS
 #!/bin/sh
 export NOTIFY_SOCKET=$sock WATCHDOG_USEC=$WDOG_US
-exec chrt --fifo --reset-on-fork 99 setpriv --reuid=$UID_UNIT --regid=$UID_UNIT --clear-groups \\
+exec unshare -m sh -c 'mount --make-rprivate / && mount --bind "$BED_DIR/n1" "$BED_DIR/n1" &&
+	mount -o remount,bind,ro / && mount -t proc -o subset=pid,hidepid=invisible proc /proc &&
+	exec "\$0" "\$@"' \\
+	chrt --fifo --reset-on-fork 99 setpriv --reuid=$UID_UNIT --regid=$UID_UNIT --clear-groups \\
 	--inh-caps=-all,+net_admin,+net_raw --ambient-caps=-all,+net_admin,+net_raw \\
 	--bounding-set=-all,+net_admin,+net_raw --no-new-privs "$VIPD" "\$@"
 EOS
@@ -69,6 +75,9 @@ ready=$(grep -m1 READY=1 "$nlog")
 grep -q "READY=1|STATUS=1 member, quorate, holding nothing; 1 VIP" <<<"$ready" || fail "READY=1 with: $ready"
 [ "$(jq -r '.node.synced' <<<"$(st n1)")" = true ] || fail "READY=1 but vipctl status says not synced"
 ok "${ready#* }"
+
+mnt=$(awk '$5 == "/" { print $6 } $5 == "/proc" { print $NF }' "/proc/$pid/mountinfo" | tr '\n' ' ')
+grep -q "^ro," <<<"$mnt" && grep -q "subset=pid" <<<"$mnt" || fail "vipd outside the sandbox: $mnt"
 
 say "scheduling under the unit's rights"
 grep -q "SCHED_FIFO" "$BED_DIR/n1/vipd.log" && fail "vipd warned about scheduling: $(grep SCHED "$BED_DIR/n1/vipd.log")"
@@ -103,6 +112,16 @@ for how in hup vipctl; do
 	tail -n +$((n0 + 1)) "$nlog" | grep -q "RELOADING=1|MONOTONIC_USEC=[0-9]*|STATUS=reloading" || fail "$how: $(tail -n 3 "$nlog")"
 	ok "$how: $seq"
 done
+
+say "corosync stops and comes back: STATUS= says so, no second READY=1"
+n0=$(wc -l <"$nlog"); r0=$(lines READY=1)
+since() { tail -n +$((n0 + 1)) "$nlog" | grep -q -- "$1"; }
+bed_corosync_stop n1
+wait_until 5 since "STATUS=waiting for corosync" || fail "no STATUS= after corosync stopped: $(tail -n 3 "$nlog")"
+bed_corosync_start "$CLUSTER_TOKEN"
+wait_until 15 since "STATUS=1 member, quorate" || fail "no summary after corosync came back: $(tail -n 3 "$nlog")"
+[ "$(lines READY=1)" = "$r0" ] || fail "READY=1 again: $(tail -n 5 "$nlog")"
+ok "$(tail -n +$((n0 + 1)) "$nlog" | grep -o 'STATUS=.*' | tr '\n' ';')"
 
 say "SIGTERM: STOPPING=1, a clean stop at SCHED_OTHER"
 bed_vipd_stop n1
