@@ -5,7 +5,7 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc clang libc6-dev
 libmnl-dev libnftnl-dev libnftables-dev nftables libcpg-dev libquorum-dev
 libvotequorum-dev libcorosync-common-dev corosync libcap-ng-dev
-libcmap-dev libcmocka-dev libjson-c-dev iproute2 jq util-linux procps cppcheck socat
+libcmap-dev libsystemd-dev libcmocka-dev libjson-c-dev iproute2 jq util-linux procps cppcheck socat
 clang-tidy"
 missing=""
 for p in $PKGS; do

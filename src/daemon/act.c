@@ -22,6 +22,7 @@
 #include "net/link.h"
 #include "net/ndisc.h"
 #include "proto/peer.h"
+#include "service.h"
 #include "vipd.h"
 
 static void announce_once(struct vipd *d, unsigned vip)
@@ -211,6 +212,7 @@ static void act_hook(struct vipd *d, const char *event, unsigned vip)
 
 	core_vip_get(d->core, vip, &vi);
 	hooks_run(d, event, d->conf.vips[vip].name, vi.term);
+	service_changed(d);
 }
 
 static int act_hold(struct vipd *d, unsigned vip)

@@ -25,6 +25,7 @@
 #include "net/addr.h"
 #include "proto/ctl.h"
 #include "check.h"
+#include "service.h"
 #include "session.h"
 #include "vipd.h"
 
@@ -489,6 +490,7 @@ int vipd_reload(struct vipd *d, char *msg, size_t len, const char **code)
 	int r;
 
 	*code = "bad-config";
+	service_reloading(d);
 	r = conf_reload(&d->conf, d->conf_path, f, &changed, why,
 			sizeof(why));
 	if (f)
@@ -521,5 +523,6 @@ int vipd_reload(struct vipd *d, char *msg, size_t len, const char **code)
 		log_notice("reloaded %s: %s", d->conf_path, msg);
 	}
 	free(errs);
+	service_reloaded(d);
 	return r;
 }

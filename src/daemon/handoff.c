@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -205,20 +206,38 @@ void vipd_handoff_send(void *ud, unsigned vip, uint64_t term, uint32_t to)
 		  vipd_mono_us());
 }
 
-int vipd_handoff_key(struct vipd *d, char *err, size_t len)
+/* "user 'vipd' (uid 998)": who opens the key, for the fix. */
+static void whoami(char *buf, size_t len)
 {
-	const char *path = d->conf.handoff_key;
+	const struct passwd *pw = getpwuid(geteuid());
+
+	if (pw)
+		snprintf(buf, len, "user '%s' (uid %u)", pw->pw_name,
+			 (unsigned)geteuid());
+	else
+		snprintf(buf, len, "uid %u", (unsigned)geteuid());
+}
+
+int vipd_handoff_key_read(const char *path, uint8_t *key, size_t *ret_len,
+			  char *err, size_t len)
+{
+	char who[96];
 	struct stat st;
 	ssize_t n;
-	int fd;
+	int fd, r;
 
-	if (!path[0])
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		snprintf(err, len, "handoff-key %s: %s", path,
-			 strerror(errno));
-		return -errno;
+		r = -errno;
+		whoami(who, sizeof(who));
+		if (r == -EACCES)
+			snprintf(err, len, "handoff-key %s: %s (vipd reads it "
+				 "as %s: make that user its owner, mode 600)",
+				 path, strerror(-r), who);
+		else
+			snprintf(err, len, "handoff-key %s: %s", path,
+				 strerror(-r));
+		return r;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(err, len, "handoff-key %s is not a regular file",
@@ -226,8 +245,13 @@ int vipd_handoff_key(struct vipd *d, char *err, size_t len)
 		close(fd);
 		return -EINVAL;
 	}
-	n = read(fd, d->hand_key, sizeof(d->hand_key));
+	n = read(fd, key, HANDOFF_KEY_MAX);
+	r = n < 0 ? -errno : 0;
 	close(fd);
+	if (r < 0) {
+		snprintf(err, len, "handoff-key %s: %s", path, strerror(-r));
+		return r;
+	}
 	if (n < HANDOFF_KEY_MIN || st.st_size > HANDOFF_KEY_MAX) {
 		snprintf(err, len, "handoff-key %s has %lld bytes, use %d to "
 			 "%d (e.g. head -c 32 /dev/urandom > %s, on every "
@@ -235,12 +259,24 @@ int vipd_handoff_key(struct vipd *d, char *err, size_t len)
 			 HANDOFF_KEY_MIN, HANDOFF_KEY_MAX, path);
 		return -EINVAL;
 	}
-	d->hand_keylen = (size_t)n;
-	if (st.st_mode & 0077)
+	*ret_len = (size_t)n;
+	return (st.st_mode & 0077) ? 1 : 0;
+}
+
+int vipd_handoff_key(struct vipd *d, char *err, size_t len)
+{
+	const char *path = d->conf.handoff_key;
+	int r;
+
+	if (!path[0])
+		return 0;
+	r = vipd_handoff_key_read(path, d->hand_key, &d->hand_keylen, err,
+				  len);
+	if (r == 1)
 		log_warn("handoff-key %s can be read by others than its "
 			 "owner: whoever reads it can make a node add a VIP "
 			 "early; chmod 600 it", path);
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 int vipd_handoff_open(struct vipd *d, char *err, size_t len)

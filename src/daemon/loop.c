@@ -17,6 +17,7 @@
 #include "log.h"
 #include "net/link.h"
 #include "proto/peer.h"
+#include "service.h"
 #include "vipd.h"
 
 #define DISPATCH_MAX 16            /* callbacks per wakeup */
@@ -70,6 +71,7 @@ static void on_view(void *ud, const uint32_t *members, unsigned n,
 		return;
 	log_info("view: %u members, %u left", n, nleft);
 	core_view(d->core, vipd_now(d), members, n, left, why, nleft);
+	service_changed(d);
 	if (!core_synced(d->core) && d->stall_src) {
 		ev_src_set_time_relative(d->stall_src, SYNC_STALL_US);
 		ev_src_set_enabled(d->stall_src, EV_ONESHOT);
@@ -109,6 +111,7 @@ static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
 {
 	struct vipd *d = ud;
 	const uint8_t *p = buf;
+	int synced = core_synced(d->core);
 	size_t off = 0;
 
 	while (off < len) {
@@ -159,11 +162,14 @@ static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
 		log_notice("the table sync is done: VIPs change hands again");
 		d->stalled = 0;
 	}
+	if (!synced || !core_synced(d->core))
+		service_changed(d);
 }
 
 static void on_quorum(void *ud, int quorate)
 {
 	log_notice("votequorum: %s", quorate ? "quorate" : "not quorate");
+	service_changed(ud);
 }
 
 static const struct engine_cb engine_cb = {
@@ -192,6 +198,7 @@ static void engine_drop(struct vipd *d, const char *why)
 	d->bundle_len = 0;
 	engine_detach(d);
 	core_engine_lost(d->core, vipd_now(d));
+	service_changed(d);
 	ev_src_set_time_relative(d->retry_src, RETRY_US);
 	ev_src_set_enabled(d->retry_src, EV_ONESHOT);
 }
@@ -314,6 +321,7 @@ void vipd_engine_connect(struct vipd *d)
 		log_errno(r, "connecting to corosync (group '%s'), retrying",
 			  d->conf.group);
 	d->connect_err = r;
+	service_changed(d);
 	if (r < 0) {
 		ev_src_set_time_relative(d->retry_src, RETRY_US);
 		ev_src_set_enabled(d->retry_src, EV_ONESHOT);
@@ -422,6 +430,7 @@ static int on_stop(struct ev_src *s, const struct signalfd_siginfo *si,
 	log_notice("signal %u: releasing every VIP and leaving the group",
 		   si->ssi_signo);
 	d->stopping = 1;
+	service_stopping(d);
 	core_shutdown(d->core, vipd_now(d));
 	vipd_bundle_flush(d);
 	if (d->engine)
@@ -504,7 +513,12 @@ void vipd_sched_normal(void)
 {
 	struct sched_param sp = { .sched_priority = 0 };
 
-	(void)sched_setscheduler(0, SCHED_OTHER, &sp);
+	/* Without the flag a process that lacks CAP_SYS_NICE may not leave
+	 * the real-time class: the kernel refuses to clear reset-on-fork. */
+	if ((sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) != SCHED_OTHER &&
+	    sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &sp) < 0)
+		log_warn("could not leave SCHED_FIFO (%s), ignoring",
+			 strerror(errno));
 }
 
 static uint64_t cpu_us(void)
@@ -526,6 +540,7 @@ int vipd_loop_run(struct vipd *d)
 	log_hold(1);
 	while (!ev_finished(d->ev)) {
 		r = ev_run(d->ev, UINT64_MAX);
+		service_update(d);
 		log_flush();
 		if (r < 0)
 			break;

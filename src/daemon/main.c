@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "conf_parse.h"
 #include "control/server.h"
@@ -21,9 +22,11 @@
 #include "net/link.h"
 #include "net/nl.h"
 #include "printconf.h"
+#include "preflight.h"
 #include "priv.h"
 #include "proto/peer.h"
 #include "check.h"
+#include "service.h"
 #include "session.h"
 #include "vipd.h"
 
@@ -138,10 +141,19 @@ static void setup_sched(void)
 	struct sched_param sp = {
 		.sched_priority = sched_get_priority_max(SCHED_FIFO),
 	};
+	const struct rlimit none = { 0, 0 };
 
+	/* Hooks are forked at SCHED_OTHER (reset on fork). */
 	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
-		log_warn("could not switch to SCHED_FIFO (%s); under CPU "
-			 "pressure renewals may come late, ignoring",
+		log_warn("could not switch to SCHED_FIFO %d (%s): start vipd "
+			 "at that priority (the unit's CPUSchedulingPolicy=) or "
+			 "with CAP_SYS_NICE; under CPU pressure renewals may "
+			 "come late, ignoring",
+			 sp.sched_priority, strerror(errno));
+	/* Under LimitRTPRIO= (rather than the unit's CPUSchedulingPolicy=)
+	 * the limit is used once: neither vipd nor a hook may use it again. */
+	if (setrlimit(RLIMIT_RTPRIO, &none) < 0)
+		log_warn("could not lower RLIMIT_RTPRIO (%s), ignoring",
 			 strerror(errno));
 }
 
@@ -184,6 +196,8 @@ static void setup(struct vipd *d)
 	 * let a watcher take all of them without an overflow. */
 	ctl_server_set_event_queue(d->ctl, (size_t)d->conf.nvips * 1024);
 	r = vipd_loop_setup(d);
+	if (r >= 0)
+		r = service_init(d);
 	if (r < 0)
 		fatal("setting up the event loop: %s", strerror(-r));
 	if (vipd_checks_start(d) < 0)
@@ -218,6 +232,7 @@ static void teardown(struct vipd *d)
 	ev_src_free(d->cpg_src);
 	ev_src_free(d->stop_src);
 	ev_src_free(d->quorum_src);
+	ev_src_free(d->wdog_src);
 	for (unsigned i = 0; i < VIPD_MAX_REQ; i++)
 		ev_src_free(d->reqs[i].timer);
 	vipd_session_free_all(d);
@@ -243,16 +258,22 @@ int main(int argc, char **argv)
 		return 2;
 	log_init(verbose);
 	d.conf_path = path;
+	if (check) /* the unit's ExecStartPre= starts at SCHED_FIFO */
+		vipd_sched_normal();
 	r = conf_load(path, &d.conf, stderr);
 	if (r < 0) {
+		if (r != -EINVAL) /* the file itself: parse errors are out */
+			fprintf(stderr, "vipd: %s: %s\n", path, strerror(-r));
 		fprintf(stderr, "vipd: %s: configuration not valid, not "
 				"starting\n", path);
 		return 1;
 	}
-	if (check) {
-		conf_print(stdout, &d.conf);
+	r = preflight_check(&d.conf, stderr);
+	if (r < 0 || check) {
+		if (r == 0)
+			conf_print(stdout, &d.conf);
 		conf_free(&d.conf);
-		return 0;
+		return r < 0 ? 1 : 0;
 	}
 	setup_sched();
 	setup(&d);

@@ -88,6 +88,12 @@ struct vipd {
 	uint8_t hand_key[HANDOFF_KEY_MAX];
 	size_t hand_keylen;
 	unsigned long hand_sent, hand_taken, hand_bad;
+	int svc_on;                       /* NOTIFY_SOCKET is set */
+	int svc_ready;                    /* READY=1 sent */
+	int svc_dirty;                    /* STATUS= to look at */
+	char svc_status[256];             /* the last STATUS= sent */
+	uint64_t svc_wdog_us;             /* WATCHDOG=1 period, 0: none */
+	struct ev_src *wdog_src;          /* owned, NULL: no watchdog */
 };
 
 /* loop.c */
@@ -115,6 +121,12 @@ int vipd_bundle_flush(struct vipd *d);
 /* handoff.c: direct hand-offs (handoff-key).  Before dropping
  * privileges: read the key, then open the socket; 0 when off. */
 int vipd_handoff_key(struct vipd *d, char *err, size_t len);
+/* Reads the key file at path into key[HANDOFF_KEY_MAX] as this process's
+ * user.  0, 1 if others than its owner may read it, or -errno with err
+ * naming the file, the reason and the fix (-EINVAL: not a regular file,
+ * or not HANDOFF_KEY_MIN..HANDOFF_KEY_MAX bytes). */
+int vipd_handoff_key_read(const char *path, uint8_t *key, size_t *ret_len,
+			  char *err, size_t len);
 int vipd_handoff_open(struct vipd *d, char *err, size_t len);
 void vipd_handoff_close(struct vipd *d);
 void vipd_handoff_send(void *ud, unsigned vip, uint64_t term, uint32_t to);

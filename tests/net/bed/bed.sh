@@ -30,6 +30,7 @@
 #                   shows as no outage (bench/run.sh sets 50).
 #   BED_TRANSPORT   corosync transport (default knet; udpu also works).
 #   BED_IPC         corosync's qb_ipc_type (default native: shared-memory rings; or socket).
+#   BED_COROSYNC_UID  a uid (and gid) corosync lets in besides root, for a vipd run unprivileged.
 #
 # Cleanup: bed_init sets traps on EXIT, INT and TERM; a test must not replace them (define a
 # function bed_on_cleanup instead: bed_cleanup calls it first).
@@ -284,6 +285,14 @@ bed_corosync_conf() {
 	# socket)
 	local ipc=
 	[ -n "${BED_IPC:-}" ] && ipc="	qb_ipc_type: $BED_IPC"
+	# BED_COROSYNC_UID: a uid (and gid of the same number) corosync lets in besides root,
+	# as /etc/corosync/uidgid.d/vipd does for the vipd user
+	local uidgid=
+	[ -n "${BED_COROSYNC_UID:-}" ] &&
+		uidgid="uidgid {
+	uid: $BED_COROSYNC_UID
+	gid: $BED_COROSYNC_UID
+}"
 	local iface="	interface {
 		linknumber: 0
 		knet_ping_interval: 200
@@ -325,6 +334,7 @@ bed_corosync_conf() {
 			state_dir: $d/state
 		$ipc
 		}
+		$uidgid
 		EOF
 	} >"$f"
 	echo "$f"
