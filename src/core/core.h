@@ -138,6 +138,17 @@ uint32_t core_lease_ms(const struct core *c);
  * next of a prefer list: its lease only has to be current when the
  * holder lets go (src/core/renew.c, renew_needed()). */
 #define CORE_STANDBY_RENEWALS 2
+/* Margin for the new ring's first rotation and synchronisation (30 ms
+ * covered every stall measured on the bench at token 50 and 100:
+ * bench/README.md, 'peer'). */
+#define CORE_LEASE_STALL_MARGIN_MS 30
+/* `lease auto`: the shortest lease, in 10 ms steps, whose part after one
+ * renewal period covers a ring membership change (nothing is delivered
+ * for about token + consensus + join + the margin): lease - period >=
+ * stall, the safety inequality of the lease.  Clamped to
+ * CONF_LEASE_MIN_MS..CONF_LEASE_MAX_MS. */
+uint32_t core_lease_auto_ms(uint32_t token, uint32_t consensus,
+			    uint32_t join);
 
 /* The engine joined the group: start a fresh incarnation.  The core
  * holds nothing until it has learnt the table of the first view. */

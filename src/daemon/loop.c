@@ -255,29 +255,6 @@ static int on_quorum_fd(struct ev_src *s, int fd, uint32_t revents, void *ud)
 	return 0;
 }
 
-/* The lease must outlive a membership change of the ring: for about
- * token + consensus + join nothing is delivered (the ring is declared
- * lost one token after the last rotation, consensus and join run to form
- * the new one).  The holder refreshes its gate when its own renewal comes
- * back, one renewal period apart, so lease - period must cover the stall
- * and a margin for the new ring's first rotation and synchronisation
- * (30 ms covered every stall measured on the bench at token 50 and 100:
- * bench/README.md, 'peer'). */
-#define LEASE_STALL_MARGIN_MS 30
-static uint32_t auto_lease_ms(uint32_t token, uint32_t consensus,
-			      uint32_t join)
-{
-	uint64_t stall = (uint64_t)token + consensus + join +
-			 LEASE_STALL_MARGIN_MS;
-	uint64_t ms = (stall * CORE_RENEWALS + CORE_RENEWALS - 2) /
-		      (CORE_RENEWALS - 1);
-
-	ms = (ms + 9) / 10 * 10;
-	if (ms < CONF_LEASE_MIN_MS)
-		ms = CONF_LEASE_MIN_MS;
-	return ms > CONF_LEASE_MAX_MS ? CONF_LEASE_MAX_MS : (uint32_t)ms;
-}
-
 /* Once per connection, before the core joins: corosync's timing may
  * have changed since the last one. */
 static void set_lease(struct vipd *d)
@@ -285,7 +262,7 @@ static void set_lease(struct vipd *d)
 	uint32_t token, consensus, join, want, ms;
 
 	engine_timing(d->engine, &token, &consensus, &join);
-	want = auto_lease_ms(token, consensus, join);
+	want = core_lease_auto_ms(token, consensus, join);
 	ms = d->conf.lease_ms ? d->conf.lease_ms : want;
 	if (d->conf.lease_ms && ms < want)
 		log_warn("lease %u ms (%s) is shorter than corosync's "

@@ -304,6 +304,24 @@ static void killed_holder_is_replaced_by_prefer_policy(void **state)
 	g_done(&G);
 }
 
+static void release_under_prefer_hands_to_the_next_of_the_list(void **s)
+{
+	up3(CONF_POLICY_PREFER);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	assert_int_equal(g_release(&G, 0, "v0"), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[0].last_err, CORE_OK);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	/* A waiting claim comes before the list. */
+	g_claim(&G, 2, "v0", 0, 1);
+	run_checked(&G, 50000);
+	g_release(&G, 1, "v0");
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 3, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
 static void hung_holder_expires_and_never_readds(void **state)
 {
 	up3(CONF_POLICY_PREFER);
@@ -823,6 +841,29 @@ static void membership_defined_otherwise_freezes_every_vip(void **state)
 	g_done(&G);
 }
 
+static void lease_auto_covers_the_ring_stall_after_one_period(void **s)
+{
+	static const uint32_t tokens[] = { 10, 50, 100, 300, 1000, 3000 };
+
+	for (unsigned i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+		uint32_t t = tokens[i], consensus = t * 12 / 10, join = 50;
+		uint32_t stall = t + consensus + join +
+				 CORE_LEASE_STALL_MARGIN_MS;
+		uint32_t ms = core_lease_auto_ms(t, consensus, join);
+
+		assert_int_equal(ms % 10, 0);
+		assert_true(ms - ms / CORE_RENEWALS >= stall);
+		/* the shortest such: 10 ms less would not cover it */
+		assert_true(ms == CONF_LEASE_MIN_MS ||
+			    (ms - 10) - (ms - 10) / CORE_RENEWALS < stall);
+	}
+	/* the bench's setting: token 50, consensus 60, join 30 */
+	assert_int_equal(core_lease_auto_ms(50, 60, 30), 200);
+	assert_int_equal(core_lease_auto_ms(0, 0, 0), CONF_LEASE_MIN_MS);
+	assert_int_equal(core_lease_auto_ms(60000, 60000, 60000),
+			 CONF_LEASE_MAX_MS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -843,6 +884,8 @@ int main(void)
 		cmocka_unit_test(release_held_never_releases_a_later_holder),
 		cmocka_unit_test(minority_drops_and_majority_waits_for_lease),
 		cmocka_unit_test(killed_holder_is_replaced_by_prefer_policy),
+		cmocka_unit_test(
+			release_under_prefer_hands_to_the_next_of_the_list),
 		cmocka_unit_test(hung_holder_expires_and_never_readds),
 		cmocka_unit_test(longer_lease_of_a_peer_is_honoured),
 		cmocka_unit_test(lease_set_before_join_replaces_placeholder),
@@ -864,6 +907,8 @@ int main(void)
 		cmocka_unit_test(vip_unknown_to_a_member_is_frozen),
 		cmocka_unit_test(
 			membership_defined_otherwise_freezes_every_vip),
+		cmocka_unit_test(
+			lease_auto_covers_the_ring_stall_after_one_period),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,11 @@ VIPS='vip db {
 	address 192.0.2.100/24
 	dev eth0
 	policy wait
+}
+vip web {
+	address 192.0.2.101/24
+	dev eth0
+	policy prefer n1 n2 n3
 }'
 
 say "set-up: 3 nodes, corosync token $CLUSTER_TOKEN, lease auto, VIP db (policy wait)"
@@ -107,4 +112,10 @@ p_dup0 "$f" "session story"
 [ "$(p_switches "$f")" = "n1->n2 n2->n3 n3->n1 n1->n2" ] ||
 	fail "holder timeline '$(p_switches "$f")', want 'n1->n2 n2->n3 n3->n1 n1->n2'"
 ok "no duplicate holder over the whole story; worst outage $(jq .outage_ms "$f") ms"
+say "6. policy prefer: a release hands web to the next node of its list"
+out=$(bed_vipctl n1 --json claim web) || fail "claim web on n1: $out"
+wait_holder 5 web n1 live $BED_NODES || fail "web not live at n1"
+out=$(bed_vipctl n1 --json release web) || fail "release web on n1: $out"
+wait_holder 5 web n2 live $BED_NODES || fail "web not handed to n2 (prefer n1 n2 n3) by the release"
+ok "release under prefer: web went to n2, the next of its list"
 echo "PASS ($(elapsed_s) s)"
