@@ -66,6 +66,8 @@ struct conf_vip {
 	uint32_t check_timeout_ms;       /* a run longer than this failed */
 	uint32_t check_rise;             /* passes in a row: claim */
 	uint32_t check_fall;             /* failures in a row: release */
+	char follow[CONF_NAME_MAX];      /* group-follow: the application's
+					  * CPG group; "": none */
 };
 
 struct conf {

@@ -369,6 +369,8 @@ int core_claim(struct core *c, const char *vip, uint64_t term, int wait,
 			      (unsigned long long)v->term);
 	if (wait)
 		m.flags |= CORE_MSG_F_WAIT;
+	if (wait == CORE_CLAIM_QUEUE)
+		m.flags |= CORE_MSG_F_QUEUE;
 	return send_request(c, CORE_MSG_CLAIM, (unsigned)i, reqid,
 			    CORE_PEND_CLAIM, c->self, &m, reason, len);
 }

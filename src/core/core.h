@@ -183,6 +183,12 @@ void core_local_fault(struct core *c, uint64_t now, unsigned vip,
 /* Local requests.  Return 0 when sent (the answer comes through
  * ops->reply with reqid) or a CORE_E_* code, with the reason written to
  * reason (always NUL-terminated). */
+/* wait: 0 (refused if held elsewhere without a term), CORE_CLAIM_WAIT
+ * (queue as the VIP's waiting claim, replacing another node's) or
+ * CORE_CLAIM_QUEUE (queue only if no other node waits: the first in
+ * agreed order keeps the slot). */
+#define CORE_CLAIM_WAIT 1
+#define CORE_CLAIM_QUEUE 2
 int core_claim(struct core *c, const char *vip, uint64_t term, int wait,
 	       uint64_t reqid, char *reason, size_t len);
 int core_release(struct core *c, const char *vip, uint64_t reqid,

@@ -30,6 +30,8 @@ enum core_msg_type {
 #define CORE_MSG_F_FAILED 0x2u   /* RELEASED: acquire failed, not a release */
 #define CORE_MSG_F_SHUTDOWN 0x4u /* RELEASED: sender removed all, stops */
 #define CORE_MSG_F_SYNCED 0x8u   /* STATE: sender's table is knowledge */
+#define CORE_MSG_F_QUEUE 0x20u   /* CLAIM with WAIT: refused (HELD) if
+				  * another node waits already */
 #define CORE_MSG_F_HELD 0x10u    /* RELEASE: only if the sender still holds
 				  * the VIP at term (a session's end) */
 

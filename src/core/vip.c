@@ -228,6 +228,9 @@ static void apply_claim(struct core *c, uint64_t now, uint32_t from,
 		err = CORE_E_HELD, why = "held by another node";
 	else if (m->term && vip_handing_over(v, from))
 		err = CORE_E_HANDOVER, why = HANDOVER_WHY;
+	else if (!m->term && (m->flags & CORE_MSG_F_QUEUE) && v->holder &&
+		 v->holder != from && v->waiter && v->waiter != from)
+		err = CORE_E_HELD, why = "another node waits for it already";
 	if (err) {
 		pend_answer(c, vip, m->reqid, err, v->term, why);
 		return;

@@ -84,7 +84,7 @@ void vipd_check_act(struct vipd *d, unsigned vip)
 	if (k->reqid || vi.holder == d->self_id || (vi.holder && vi.waiter))
 		return;
 	id = ++d->reqid;
-	if (core_claim(d->core, name, 0, vi.holder != 0, id, why,
+	if (core_claim(d->core, name, 0, vi.holder ? CORE_CLAIM_QUEUE : 0, id, why,
 		       sizeof(why)) == 0) {
 		k->reqid = id;
 		log_debug("VIP '%s': check passing, claiming it%s", name,

@@ -25,6 +25,7 @@
 #include "net/addr.h"
 #include "proto/ctl.h"
 #include "check.h"
+#include "follow.h"
 #include "service.h"
 #include "session.h"
 #include "vipd.h"
@@ -122,6 +123,7 @@ static struct json_object *vip_json(struct vipd *d, unsigned i)
 			       names_json(d, vi.differ));
 	json_object_object_add(o, "session", vipd_session_json(d, i));
 	json_object_object_add(o, "check", vipd_check_json(d, i));
+	json_object_object_add(o, "follow", vipd_follow_json(d, i));
 	return o;
 }
 

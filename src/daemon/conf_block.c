@@ -394,9 +394,11 @@ static void vip_item(struct conf_parser *p, struct vip_state *vs)
 
 	if (kw != CONF_KW_ADDRESS && kw != CONF_KW_DEV && kw != CONF_KW_NODES &&
 	    kw != CONF_KW_POLICY && kw != CONF_KW_ANNOUNCE &&
-	    kw != CONF_KW_ALLOW && kw != CONF_KW_CHECK) {
+	    kw != CONF_KW_ALLOW && kw != CONF_KW_CHECK &&
+	    kw != CONF_KW_FOLLOW_GROUP) {
 		conf_expected(p, "'address', 'dev', 'nodes', 'policy', "
-				 "'announce', 'allow', 'check' or '}'");
+				 "'announce', 'allow', 'check', 'follow-group' "
+				 "or '}'");
 		return;
 	}
 	if (kw != CONF_KW_ADDRESS && kw != CONF_KW_ALLOW &&
@@ -421,6 +423,9 @@ static void vip_item(struct conf_parser *p, struct vip_state *vs)
 	} else if (kw == CONF_KW_CHECK) {
 		vs->check_pos = p->tok.pos;
 		conf_item_check(p, vs->v);
+	} else if (kw == CONF_KW_FOLLOW_GROUP) {
+		vs->check_pos = p->tok.pos;
+		conf_item_follow(p, vs->v);
 	} else {
 		item_allow(p, vs);
 	}
@@ -486,10 +491,16 @@ static void finish_vip(struct conf_parser *p, struct vip_state *vs)
 				  "node '%s' in policy of "
 				  "vip '%s' is not eligible, add it to 'nodes'",
 				  p->c->nodes[v->prefer[i]].name, v->name);
-	if (v->check[0] && v->policy != CONF_POLICY_WAIT)
+	if ((v->check[0] || v->follow[0]) && v->policy != CONF_POLICY_WAIT)
 		conf_perr(p, &vs->check_pos,
-			  "vip '%s' has a check and policy prefer: the checks "
+			  "vip '%s' has a %s and policy prefer: the %s "
 			  "choose its holder, use 'policy wait'",
+			  v->name, v->check[0] ? "check" : "follow-group",
+			  v->check[0] ? "checks" : "group's members");
+	if (v->check[0] && v->follow[0])
+		conf_perr(p, &vs->check_pos,
+			  "vip '%s' has both a check and a follow-group, "
+			  "keep one",
 			  v->name);
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * A VIP's health check in vipd.conf:
+ * A VIP's health check, or its group-follow, in vipd.conf:
  *   check "/usr/bin/pg_isready -q" interval 1s timeout 500ms rise 2 fall 3
  * The command is split at spaces (no shell) and must be absolute; the
  * options may come in any order.  Fills the conf_vip's check fields.
+ *   follow-group pg-primary
  */
 #include <string.h>
 
@@ -55,6 +56,17 @@ static bool check_option(struct conf_parser *p, struct conf_vip *v)
 						       : &v->check_fall);
 	conf_next(p);
 	return true;
+}
+
+void conf_item_follow(struct conf_parser *p, struct conf_vip *v)
+{
+	const struct conf_tok *t = conf_value(p, "a CPG group name");
+
+	if (!t)
+		return;
+	conf_take_name(p, t, "group name", v->follow);
+	conf_next(p);
+	conf_end_stmt(p);
 }
 
 void conf_item_check(struct conf_parser *p, struct conf_vip *v)

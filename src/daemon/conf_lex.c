@@ -23,6 +23,7 @@ static const char *const kw_names[CONF_KW_COUNT_] = {
 	[CONF_KW_CLUSTER] = "cluster",
 	[CONF_KW_DEV] = "dev",
 	[CONF_KW_FALL] = "fall",
+	[CONF_KW_FOLLOW_GROUP] = "follow-group",
 	[CONF_KW_GROUP] = "group",
 	[CONF_KW_HANDOFF_KEY] = "handoff-key",
 	[CONF_KW_HANDOFF_PORT] = "handoff-port",

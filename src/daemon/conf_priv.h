@@ -112,6 +112,8 @@ void conf_stmt_vip(struct conf_parser *p);
 /* conf_check.c: a vip's 'check "COMMAND ARGS" [interval D] [timeout D]
  * [rise N] [fall N]', after the keyword. */
 void conf_item_check(struct conf_parser *p, struct conf_vip *v);
+/* conf_check.c: a vip's 'follow-group NAME', after the keyword. */
+void conf_item_follow(struct conf_parser *p, struct conf_vip *v);
 
 /* conf_load.c: 'include FILE', at the keyword; reads and parses FILE. */
 void conf_stmt_include(struct conf_parser *p);

@@ -26,6 +26,7 @@
 #include "priv.h"
 #include "proto/peer.h"
 #include "check.h"
+#include "follow.h"
 #include "service.h"
 #include "session.h"
 #include "vipd.h"
@@ -200,7 +201,7 @@ static void setup(struct vipd *d)
 		r = service_init(d);
 	if (r < 0)
 		fatal("setting up the event loop: %s", strerror(-r));
-	if (vipd_checks_start(d) < 0)
+	if (vipd_checks_start(d) < 0 || vipd_follow_start(d) < 0)
 		fatal("starting the health checks: out of memory");
 	r = vipd_handoff_key(d, err, sizeof(err));
 	if (r == 0)
@@ -236,6 +237,7 @@ static void teardown(struct vipd *d)
 	for (unsigned i = 0; i < VIPD_MAX_REQ; i++)
 		ev_src_free(d->reqs[i].timer);
 	vipd_session_free_all(d);
+	vipd_follow_free(d);
 	vipd_checks_free(d);
 	ev_unref(d->ev);
 	free(d->ifindex);

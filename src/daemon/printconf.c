@@ -126,6 +126,8 @@ static void print_vip(FILE *f, const struct conf *c, const struct conf_vip *v)
 		print_duration(f, v->check_timeout_ms);
 		fprintf(f, " rise %u fall %u\n", v->check_rise, v->check_fall);
 	}
+	if (v->follow[0])
+		fprintf(f, "\tfollow-group %s\n", v->follow);
 	for (unsigned i = 0; i < v->nallow; i++)
 		fprintf(f, "\tallow %s %s\n",
 			v->allow[i].is_group ? "group" : "user",

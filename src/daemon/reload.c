@@ -101,6 +101,8 @@ static int check_vip(const struct conf_vip *a, const struct conf_vip *b,
 	    a->check_timeout_ms != b->check_timeout_ms ||
 	    a->check_rise != b->check_rise || a->check_fall != b->check_fall)
 		return vip_refuse(why, len, a->name, "check changed");
+	if (strcmp(a->follow, b->follow) != 0)
+		return vip_refuse(why, len, a->name, "follow-group changed");
 	return 0;
 }
 

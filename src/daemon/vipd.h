@@ -31,6 +31,7 @@ struct vipd_req {
 };
 
 struct vipd_check;
+struct vipd_follow;
 
 struct vipd_session {
 	uint64_t conn;            /* control connection; 0: ended */
@@ -75,6 +76,7 @@ struct vipd {
 	struct vipd_req reqs[VIPD_MAX_REQ];
 	struct vipd_session sessions[VIPD_MAX_SESSIONS];
 	struct vipd_check *checks;        /* owned, per VIP (check.c) */
+	struct vipd_follow *follows;      /* owned, per VIP (follow.c) */
 	uint32_t self_id;
 	int stopping;                     /* SIGTERM: released, leaving */
 	int stop_ordered;                 /* our release-all came back */

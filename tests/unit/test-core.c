@@ -238,6 +238,30 @@ static void withdrawal_keeps_another_local_waiting_claim(void **state)
 	g_done(&G);
 }
 
+static void queued_claim_never_replaces_an_earlier_waiter(void **state)
+{
+	up3(CONF_POLICY_WAIT);
+	g_claim(&G, 0, "v0", 0, 0);
+	run_checked(&G, 50000);
+	assert_int_equal(g_claim(&G, 1, "v0", 0, CORE_CLAIM_QUEUE), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(g_claim(&G, 2, "v0", 0, CORE_CLAIM_QUEUE), 0);
+	run_checked(&G, 50000);
+	assert_int_equal(G.nodes[2].last_err, CORE_E_HELD);
+	g_release(&G, 0, "v0");
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 2, CORE_VIP_LIVE);
+	/* A plain waiting claim does replace the waiter. */
+	g_claim(&G, 0, "v0", 0, CORE_CLAIM_QUEUE);
+	run_checked(&G, 50000);
+	g_claim(&G, 2, "v0", 0, CORE_CLAIM_WAIT);
+	run_checked(&G, 50000);
+	g_release(&G, 1, "v0");
+	run_checked(&G, 50000);
+	assert_holder_everywhere(0, 3, CORE_VIP_LIVE);
+	g_done(&G);
+}
+
 static void release_held_never_releases_a_later_holder(void **state)
 {
 	struct core_vip_info vi;
@@ -882,6 +906,7 @@ int main(void)
 		cmocka_unit_test(claim_granted_before_its_withdrawal_stands),
 		cmocka_unit_test(withdrawal_keeps_another_local_waiting_claim),
 		cmocka_unit_test(release_held_never_releases_a_later_holder),
+		cmocka_unit_test(queued_claim_never_replaces_an_earlier_waiter),
 		cmocka_unit_test(minority_drops_and_majority_waits_for_lease),
 		cmocka_unit_test(killed_holder_is_replaced_by_prefer_policy),
 		cmocka_unit_test(
