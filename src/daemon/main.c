@@ -25,7 +25,9 @@
 #include "proto/peer.h"
 #include "vipd.h"
 
+#ifndef DEFAULT_CONF /* meson sets it from sysconfdir */
 #define DEFAULT_CONF "/etc/vipd/vipd.conf"
+#endif
 
 static void usage(FILE *f)
 {
