@@ -7,7 +7,7 @@ libmnl-dev libnftnl-dev libnftables-dev nftables libcpg-dev libquorum-dev
 libvotequorum-dev libcorosync-common-dev corosync libcap-ng-dev
 libcmap-dev libcmocka-dev libjson-c-dev iproute2 jq util-linux procps cppcheck socat
 clang-tidy
-debhelper dpkg-dev lintian mmdebstrap git"
+debhelper dpkg-dev lintian mmdebstrap git systemd-container"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -3,7 +3,8 @@
 # dpkg-buildpackage, checked with lintian (errors fail), installed on a
 # clean Debian root (root.sh), installed again, upgraded to a newer
 # version, run as a three-node cluster the way vipd.service runs vipd
-# (pkg-cluster.sh), removed and purged, with nothing of them left behind.
+# (pkg-cluster.sh) and as three booted containers where systemd runs it
+# (pkg-nspawn.sh), removed and purged, with nothing of them left behind.
 # Root only; suite 'pkg'.  PKG_KEEP=1 keeps the work directory.
 set -eu
 SRC=${PKG_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -112,8 +113,17 @@ grep -q "edited by the operator" "$R/etc/vipd/vipd.conf" || fail "upgrade lost t
 ok "reinstalled, upgraded to $new; the edited conffile and the user kept"
 rm -rf "$R/tmp/debs"
 
-step "a three-node cluster from the installed files"
+step "a three-node cluster from the installed files, chrooted, vipd as the unit runs it"
 BED_ROOT=$R bash "$HERE/pkg-cluster.sh" || fail "cluster on the installed packages"
+
+step "a three-node cluster of booted containers: systemd runs corosync and vipd"
+rc=0
+PKG_ROOT=$R bash "$HERE/pkg-nspawn.sh" || rc=$?
+case $rc in
+0) ;;
+77) echo "pkg: containers skipped: this machine cannot boot one (systemd-nspawn)" ;;
+*) fail "cluster of containers" ;;
+esac
 
 step "remove, then purge"
 r dpkg -r vipd >"$W/dpkg.log" 2>&1 || { cat "$W/dpkg.log"; fail "dpkg -r vipd"; }

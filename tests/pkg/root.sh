@@ -46,6 +46,8 @@ root_tar() {
 		mmdebstrap --quiet --variant=minbase --format=tar --include="$deps" \
 			"$suite" "$tar.part" "${srcs[@]}" >&2 || return 1
 		mv "$tar.part" "$tar"
+		# roots for other package lists or sources are not used again
+		find "$PKG_CACHE" -maxdepth 1 -name "$suite-*.tar" ! -path "$tar" -delete
 		echo "pkg: root made in $(( $(date +%s) - t0 )) s" >&2
 	fi
 	echo "$tar"
