@@ -4,10 +4,11 @@
 # of PKG_ROOT, the root with the packages installed (pkg.sh), over one
 # read-only tree with a tmpfs overlay each.  systemd runs corosync and vipd
 # for real: systemctl enable --now vipd, reload, stop; the installed vipctl
-# claims, moves and reads status.  Exit 77 when this machine cannot boot a
-# container.
+# claims, moves and reads status; the packages (PKG_DEBS, the versions
+# installed) installed again over a running vipd leave it running, and
+# removed stop it.  Exit 77 when this machine cannot boot a container.
 set -eu
-: "${PKG_ROOT:?PKG_ROOT: the installed root}"
+: "${PKG_ROOT:?PKG_ROOT: the installed root}" "${PKG_DEBS:?PKG_DEBS: their .debs}"
 # shellcheck source=tests/net/bed/bed.sh
 . "$BED_SRC/bed.sh"
 # shellcheck source=tests/net/cluster/lib.sh
@@ -46,6 +47,7 @@ for n in $BED_NODES; do
 		--bind-ro="$BED_DIR/$n/corosync.conf.c:/etc/corosync/corosync.conf" \
 		--bind-ro="$BED_DIR/$n/vipd.conf.c:/etc/vipd/vipd.conf" \
 		--bind-ro="$BED_DIR/handoff.key:/etc/vipd/handoff.key" \
+		--bind-ro="$PKG_DEBS:/debs" \
 		</dev/null >"$BED_DIR/$n/nspawn.log" 2>&1 &
 	BED_LAST_PID=$!
 	BED_OTHER+=("$(_bed_tag "$BED_LAST_PID")")
@@ -107,3 +109,13 @@ wait_holder 5 db null unassigned n1 n3 || fail "db not released when n2's vipd s
 [ "$(in_c n2 systemctl show -P Result vipd.service)" = success ] ||
 	fail "systemctl stop vipd: $(in_c n2 systemctl show -p Result -p ExecMainStatus vipd.service)"
 ok "systemctl stop vipd on the holder: released (unassigned at n1, n3), result success"
+
+pid=$(in_c n1 systemctl show -P MainPID vipd.service)
+in_c n1 sh -c 'dpkg -i /debs/*.deb' >"$BED_DIR/dpkg.log" 2>&1 || { cat "$BED_DIR/dpkg.log"; fail "reinstall in n1"; }
+[ "$(in_c n1 systemctl show -P MainPID vipd.service)" = "$pid" ] ||
+	fail "installing the package again restarted vipd"
+in_c n1 dpkg -r vipd >"$BED_DIR/dpkg.log" 2>&1 || { cat "$BED_DIR/dpkg.log"; fail "dpkg -r vipd in n1"; }
+! in_c n1 systemctl is-active --quiet vipd.service || fail "dpkg -r left vipd running"
+_n1_gone() { st n3 | jq -e '.node.members | index("n1") == null'; }
+wait_until 5 _n1_gone || fail "n1's vipd still a member after dpkg -r"
+ok "dpkg -i over a running vipd leaves it running (same pid); dpkg -r stops it"

@@ -106,6 +106,7 @@ for d in "${debs[@]}"; do
 	sed -i "s/^Version: .*/Version: $new/; s/(= [^)]*)/(= $new)/" "$W/x/DEBIAN/control"
 	dpkg-deb -b "$W/x" "$R/tmp/debs/new-$(basename "$d")" >/dev/null
 done
+mkdir "$W/new" && cp "$R"/tmp/debs/new-*.deb "$W/new/"
 r sh -c 'dpkg -i /tmp/debs/new-*.deb' >"$W/dpkg.log" 2>&1 || { cat "$W/dpkg.log"; fail "upgrade"; }
 [ "$(r dpkg-query -W -f='${Version}' vipd)" = "$new" ] || fail "upgrade: version"
 grep -q "edited by the operator" "$R/etc/vipd/vipd.conf" || fail "upgrade lost the operator's edit"
@@ -118,7 +119,7 @@ BED_ROOT=$R bash "$HERE/pkg-cluster.sh" || fail "cluster on the installed packag
 
 step "a three-node cluster of booted containers: systemd runs corosync and vipd"
 rc=0
-PKG_ROOT=$R bash "$HERE/pkg-nspawn.sh" || rc=$?
+PKG_ROOT=$R PKG_DEBS=$W/new bash "$HERE/pkg-nspawn.sh" || rc=$?
 case $rc in
 0) ;;
 77) echo "pkg: containers skipped: this machine cannot boot one (systemd-nspawn)" ;;
