@@ -24,6 +24,7 @@ caps=$(key AmbientCapabilities | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
 	fail "AmbientCapabilities and CapabilityBoundingSet differ"
 nnp=; [ "$(key NoNewPrivileges)" = yes ] && nnp=--no-new-privs
 rt=; [ "$(key CPUSchedulingPolicy)" = fifo ] && rt="chrt --fifo $(key CPUSchedulingPriority)"
+[ -z "$rt" ] || [ "$(key CPUSchedulingResetOnFork)" != yes ] || rt="${rt/--fifo/--fifo --reset-on-fork}"
 as_unit="$rt setpriv --reuid=$user --regid=$group --init-groups --inh-caps=-all,$caps
 --ambient-caps=-all,$caps --bounding-set=-all,$caps $nnp"
 read -ra words <<<"$exec_start"
