@@ -6,8 +6,10 @@ PKGS="meson ninja-build pkg-config gcc clang libc6-dev
 libmnl-dev libnftnl-dev libnftables-dev nftables libcpg-dev libquorum-dev
 libvotequorum-dev libcorosync-common-dev corosync libcap-ng-dev
 libcmap-dev libcmocka-dev libjson-c-dev iproute2 jq util-linux procps cppcheck socat
-clang-tidy
-debhelper dpkg-dev lintian mmdebstrap git systemd-container"
+clang-tidy"
+# tests/pkg: build the Debian packages, check them, install them on a clean
+# root and boot it
+PKGS="$PKGS debhelper dpkg-dev lintian mmdebstrap git systemd-container"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -24,18 +24,18 @@
 #   BED_KEEP=1      keep the run directory (logs, configs) even on success; it is always
 #                   kept on failure and its path is printed.
 #   BED_VERBOSE=1   trace bed actions to stderr.
-#   BED_PROBE_RT=N  run the client probe at SCHED_FIFO priority N: the nodes' real-time
-#                   daemons (corosync, vipd) share this machine's CPUs with it, and a probe
-#                   that is not scheduled sends nothing, so a hand-over inside its stall
-#                   shows as no outage (bench/run.sh sets 50).
-#   BED_TRANSPORT   corosync transport (default knet; udpu also works).
-#   BED_IPC         corosync's qb_ipc_type (default native: shared-memory rings; or socket).
 #   BED_ROOT        run the nodes' corosync, corosync tools, vipd and vipctl chrooted in this
 #                   root (an installed Debian, tests/pkg): each node's mount namespace gets
 #                   its own tmpfs on ROOT/run, /proc, /dev, /sys and the run dir at its own
 #                   path; VIPD and VIPCTL are then paths inside the root.
 #   BED_VIPD_CMD    vipd's whole command line (words), instead of "$VIPD -f -c CONF"; e.g.
 #                   the unit's ExecStart behind setpriv (tests/pkg).
+#   BED_PROBE_RT=N  run the client probe at SCHED_FIFO priority N: the nodes' real-time
+#                   daemons (corosync, vipd) share this machine's CPUs with it, and a probe
+#                   that is not scheduled sends nothing, so a hand-over inside its stall
+#                   shows as no outage (bench/run.sh sets 50).
+#   BED_TRANSPORT   corosync transport (default knet; udpu also works).
+#   BED_IPC         corosync's qb_ipc_type (default native: shared-memory rings; or socket).
 #
 # Cleanup: bed_init sets traps on EXIT, INT and TERM; a test must not replace them (define a
 # function bed_on_cleanup instead: bed_cleanup calls it first).
