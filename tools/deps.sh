@@ -7,6 +7,9 @@ libmnl-dev libnftnl-dev libnftables-dev nftables libcpg-dev libquorum-dev
 libvotequorum-dev libcorosync-common-dev corosync libcap-ng-dev
 libcmap-dev libsystemd-dev libcmocka-dev libjson-c-dev iproute2 jq util-linux procps cppcheck socat
 clang-tidy"
+# tests/pkg: build the Debian packages, check them, install them on a clean
+# root and boot it
+PKGS="$PKGS debhelper dpkg-dev lintian mmdebstrap git systemd-container"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

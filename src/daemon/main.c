@@ -31,7 +31,9 @@
 #include "session.h"
 #include "vipd.h"
 
+#ifndef DEFAULT_CONF /* meson sets it from sysconfdir */
 #define DEFAULT_CONF "/etc/vipd/vipd.conf"
+#endif
 
 static void usage(FILE *f)
 {

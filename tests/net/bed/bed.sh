@@ -24,6 +24,12 @@
 #   BED_KEEP=1      keep the run directory (logs, configs) even on success; it is always
 #                   kept on failure and its path is printed.
 #   BED_VERBOSE=1   trace bed actions to stderr.
+#   BED_ROOT        run the nodes' corosync, corosync tools, vipd and vipctl chrooted in this
+#                   root (an installed Debian, tests/pkg): each node's mount namespace gets
+#                   its own tmpfs on ROOT/run, /proc, /dev, /sys and the run dir at its own
+#                   path; VIPD and VIPCTL are then paths inside the root.
+#   BED_VIPD_CMD    vipd's whole command line (words), instead of "$VIPD -f -c CONF"; e.g.
+#                   the unit's ExecStart behind setpriv (tests/pkg).
 #   BED_PROBE_RT=N  run the client probe at SCHED_FIFO priority N: the nodes' real-time
 #                   daemons (corosync, vipd) share this machine's CPUs with it, and a probe
 #                   that is not scheduled sends nothing, so a hand-over inside its stall
@@ -43,8 +49,8 @@ BED_PROBE=${BED_PROBE:-$BED_BUILD_ROOT/tests/net/bed/probe}
 BED_RESPONDER=${BED_RESPONDER:-$BED_BUILD_ROOT/tests/net/bed/responder}
 VIPCTL=${VIPCTL:-$BED_BUILD_ROOT/src/cli/vipctl}
 # absolute paths: commands run inside a node with nsenter --wd="$PWD", but be safe anyway
-VIPD=$(realpath -m -- "$VIPD")
-VIPCTL=$(realpath -m -- "$VIPCTL")
+[ -n "${BED_ROOT:-}" ] || VIPD=$(realpath -m -- "$VIPD")
+[ -n "${BED_ROOT:-}" ] || VIPCTL=$(realpath -m -- "$VIPCTL")
 BED_PROBE=$(realpath -m -- "$BED_PROBE")
 BED_RESPONDER=$(realpath -m -- "$BED_RESPONDER")
 
@@ -215,8 +221,16 @@ _bed_holder_start() {
 	ns=$(bed_ns "$node")
 	# ip netns exec gives a private mount ns (with /sys for the netns); unshare makes one
 	# we can re-enter via the holder's pid; the tmpfs on /run is private to the node.
+	# With BED_ROOT the root gets the same, and sees the run dir at its own path.
 	ip netns exec "$ns" unshare --mount --propagation private \
-		sh -c 'mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/vipd && exec sleep infinity' \
+		sh -c 'mount -t tmpfs -o mode=755 tmpfs /run && mkdir -p /run/vipd || exit 1
+		r=$1; d=$2
+		if [ -n "$r" ]; then
+			mount -t tmpfs -o mode=755 tmpfs "$r/run" && mount -t proc proc "$r/proc" &&
+			mount --rbind /dev "$r/dev" && mount --rbind /sys "$r/sys" &&
+			mkdir -p "$r$d" && mount --bind "$d" "$r$d" || exit 1
+		fi
+		exec sleep infinity' sh "${BED_ROOT:-}" "$BED_DIR" \
 		</dev/null >/dev/null 2>"$BED_DIR/$node/holder.err" &
 	pid=$!
 	BED_HOLDER[$node]=$(_bed_tag "$pid")
@@ -243,6 +257,9 @@ bed_exec() {
 	pid=$(_bed_holder_pid "$node")
 	nsenter -t "$pid" -m -n --wd="$PWD" -- "$@"
 }
+
+# bed_rexec NODE cmd... : bed_exec, chrooted in BED_ROOT if set (corosync, vipd, vipctl).
+bed_rexec() { local node=$1; shift; bed_exec "$node" ${BED_ROOT:+chroot "$BED_ROOT"} "$@"; }
 
 # _bed_bg NODE LOGFILE cmd... : start cmd in NODE in the background, its pid in BED_LAST_PID
 # (nsenter without -p execs the command, so the pid is the command's own).
@@ -353,7 +370,13 @@ bed_corosync_start() {
 		_bed_check_node "$node"
 		_bed_alive "${BED_COROSYNC[$node]:-}" && bed_die "corosync already runs on $node"
 		conf=$(bed_corosync_conf "$node" "$token")
-		_bed_bg "$node" "$BED_DIR/$node/corosync.out" corosync -f -c "$conf"
+		# corosync reads uidgid.d next to its corosync.conf: in a root, use /etc/corosync
+		if [ -n "${BED_ROOT:-}" ]; then
+			bed_exec "$node" mount --bind "$conf" "$BED_ROOT/etc/corosync/corosync.conf"
+			conf=/etc/corosync/corosync.conf
+		fi
+		_bed_bg "$node" "$BED_DIR/$node/corosync.out" ${BED_ROOT:+chroot "$BED_ROOT"} \
+			corosync -f -c "$conf"
 		pid=$BED_LAST_PID
 		BED_COROSYNC[$node]=$(_bed_tag "$pid")
 		BED_SHM_PIDS+=("$pid")
@@ -371,7 +394,7 @@ bed_corosync_start() {
 	if ! wait_until "${BED_QUORUM_DEADLINE_S:-20}" _bed_all_quorate; then
 		for node in $nodes; do
 			_bed_alive "${BED_COROSYNC[$node]}" || bed_log "corosync on $node died: $(tail -n 5 "$BED_DIR/$node/corosync.out")"
-			bed_exec "$node" corosync-quorumtool -s >&2 || true
+			bed_rexec "$node" corosync-quorumtool -s >&2 || true
 		done
 		bed_die "corosync did not become quorate on: $nodes"
 	fi
@@ -382,14 +405,14 @@ bed_corosync_start() {
 # bed_quorate NODE [MIN_MEMBERS] : NODE's corosync reports quorate (and >= MIN_MEMBERS members).
 bed_quorate() {
 	local node=$1 min=${2:-0} out members
-	out=$(bed_exec "$node" corosync-quorumtool -s -p 2>/dev/null) || return 1
+	out=$(bed_rexec "$node" corosync-quorumtool -s -p 2>/dev/null) || return 1
 	members=$(printf '%s\n' "$out" | awk '/^Total votes:/ { print $3 }')
 	[ "${members:-0}" -ge "$min" ]
 }
 
 # bed_corosync_members NODE : print the member count NODE's corosync sees (votes).
 bed_corosync_members() {
-	bed_exec "$1" corosync-quorumtool -s -p 2>/dev/null | awk '/^Total votes:/ { print $3 }'
+	bed_rexec "$1" corosync-quorumtool -s -p 2>/dev/null | awk '/^Total votes:/ { print $3 }'
 }
 
 # bed_wait_members DEADLINE_S COUNT NODES... : wait until each of NODES sees COUNT members.
@@ -462,21 +485,23 @@ bed_vipd_conf() {
 # $BED_DIR/NODE/vipd.log); waits until its control socket exists (BED_VIPD_WAIT_S, default 10;
 # 0 = don't wait).
 bed_vipd_start() {
-	local node=$1 conf=${2:-$BED_DIR/$1/vipd.conf} pid sock; shift; [ $# -gt 0 ] && shift
+	local node=$1 conf=${2:-$BED_DIR/$1/vipd.conf} pid sock cmd; shift; [ $# -gt 0 ] && shift
 	_bed_check_node "$node"
 	_bed_alive "${BED_VIPD[$node]:-}" && bed_die "vipd already runs on $node"
-	[ -x "$VIPD" ] || bed_die "vipd binary not found: $VIPD"
-	[ -r "$conf" ] || bed_die "no config $conf"
+	bed_rexec "$node" test -x "$VIPD" || bed_die "vipd binary not found: $VIPD"
+	bed_rexec "$node" test -r "$conf" || bed_die "no config $conf"
+	cmd=("$VIPD" -f -c "$conf" "$@")
+	[ -z "${BED_VIPD_CMD:-}" ] || read -ra cmd <<<"$BED_VIPD_CMD"
 	printf -- '--- %s ms: start\n' "$(bed_now_ms)" >>"$BED_DIR/$node/vipd.log"
-	_bed_bg "$node" "$BED_DIR/$node/vipd.log" "$VIPD" -f -c "$conf" "$@"
+	_bed_bg "$node" "$BED_DIR/$node/vipd.log" ${BED_ROOT:+chroot "$BED_ROOT"} "${cmd[@]}"
 	pid=$BED_LAST_PID
 	BED_VIPD[$node]=$(_bed_tag "$pid")
 	BED_SHM_PIDS+=("$pid")
 	bed_trace "vipd $node pid $pid"
 	if [ "${BED_VIPD_WAIT_S:-10}" != 0 ]; then
-		sock=$(awk '$1 == "socket" { print $2 }' "$conf")
+		sock=$(bed_rexec "$node" cat "$conf" | awk '$1 == "socket" { print $2 }')
 		sock=${sock:-/run/vipd/vipd.sock}
-		_bed_vipd_up() { _bed_alive "$1" && bed_exec "$2" test -S "$3"; }
+		_bed_vipd_up() { _bed_alive "$1" && bed_rexec "$2" test -S "$3"; }
 		if ! wait_until "${BED_VIPD_WAIT_S:-10}" _bed_vipd_up "${BED_VIPD[$node]}" "$node" "$sock"; then
 			bed_log "vipd on $node: $(tail -n 20 "$BED_DIR/$node/vipd.log")"
 			bed_die "vipd on $node did not create $sock"
@@ -522,7 +547,7 @@ bed_vipd_stop() {
 }
 
 # bed_vipctl NODE args... : run vipctl inside NODE.
-bed_vipctl() { local node=$1; shift; bed_exec "$node" "$VIPCTL" "$@"; }
+bed_vipctl() { local node=$1; shift; bed_rexec "$node" "$VIPCTL" "$@"; }
 
 # --- responders and probe ---------------------------------------------------------------------
 
@@ -665,6 +690,8 @@ bed_cleanup() {
 			[ -e "/run/netns/$ns" ] && ip netns del "$ns"
 		done
 	fi
+	# the run dir's mount point in BED_ROOT (its mounts went with the holders)
+	[ -z "${BED_ROOT:-}" ] || [ -z "$BED_DIR" ] || rmdir -- "$BED_ROOT$BED_DIR" 2>/dev/null
 	[ -z "$BED_P" ] || bed_log "cleanup of $BED_P took $(( $(bed_now_ms) - t0 )) ms"
 	if [ -n "$BED_DIR" ] && [ -d "$BED_DIR" ]; then
 		if [ "$rc" = 0 ] && [ "${BED_KEEP:-0}" != 1 ]; then
