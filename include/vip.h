@@ -40,6 +40,10 @@
  * that is not valid JSON of the expected shape), -ENOMEM.
  *
  * A struct vip_client is not thread-safe; use one per thread.
+ *
+ * ABI: the public structs never grow or change; what a later version
+ * adds comes as new functions (vip_event_position(), say) under a new
+ * symbol version, and new enum values are appended.
  */
 #ifndef VIP_H
 #define VIP_H
@@ -99,7 +103,14 @@ enum vip_event_type {
 	VIP_EVENT_JOINED,
 	VIP_EVENT_LEFT,
 	VIP_EVENT_QUORUM,
-	VIP_EVENT_OVERFLOW, /* events were dropped; the stream ends */
+	VIP_EVENT_OVERFLOW, /* events were dropped; the stream ends (resume
+			     * with vip_watch_since()) */
+	VIP_EVENT_CONFIG,   /* a member defines vip otherwise (node), or
+			     * all agree again; Since VIP_0.3 */
+	VIP_EVENT_SNAPSHOT, /* the whole status at the stream's start (in
+			     * json: "status"); Since VIP_0.3 */
+	VIP_EVENT_RESET,    /* a resume could not replay: a snapshot
+			     * follows; Since VIP_0.3 */
 };
 
 struct vip_event {
@@ -235,6 +246,26 @@ int vip_request(struct vip_client *c, const char *line, int timeout_ms,
  * vip_next_event() until it returns -EAGAIN.
  */
 int vip_watch(struct vip_client *c);
+
+/*
+ * Like vip_watch(), resuming after event seq of vipd incarnation (as
+ * vip_event_position() gave them after an overflow, a lost connection or
+ * a restart of the watcher): vipd first sends every event after it from
+ * its history (the last 1024), or, when it cannot (the history is
+ * shorter, or vipd restarted), a VIP_EVENT_RESET and a VIP_EVENT_SNAPSHOT.
+ * A plain vip_watch() starts with a snapshot.  Since VIP_0.3.
+ */
+int vip_watch_since(struct vip_client *c, const char *incarnation,
+		    uint64_t seq);
+
+/*
+ * The position of the last event vip_next_event() returned: its sequence
+ * number in *seq and vipd's incarnation (16 hex digits) in incarnation
+ * (len >= 17).  0, -ENOENT before the first numbered event, -EINVAL.
+ * Since VIP_0.3.
+ */
+int vip_event_position(const struct vip_client *c, uint64_t *seq,
+		       char *incarnation, size_t len);
 
 /* Returns the event connection's fd to poll, or -ENOTCONN if not watching. */
 int vip_client_fd(const struct vip_client *c);

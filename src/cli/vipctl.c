@@ -46,8 +46,8 @@ static void usage(FILE *f)
 		"  claim VIP [--term N] [--wait S]     put VIP on this node\n"
 		"  release VIP                         take VIP off this node\n"
 		"  move VIP NODE                       put VIP on NODE\n"
-		"  watch                               stream ownership "
-		"events\n"
+		"  watch [--since INCARNATION:SEQ]     stream ownership "
+		"events (resume)\n"
 		"  reload                              reread vipd.conf "
 		"(root, vipd's user)\n"
 		"  hold VIP [--term N] [--wait S] [--timeout S] -- COMMAND "
@@ -256,7 +256,8 @@ static void print_status(const struct vip_status *s)
 
 static void print_event(const struct vipctl *v, const struct vip_event *e)
 {
-	char when[40];
+	char when[40], inc[17] = "";
+	uint64_t seq;
 
 	if (v->json) {
 		printf("%s\n", e->json);
@@ -264,7 +265,16 @@ static void print_event(const struct vipctl *v, const struct vip_event *e)
 		return;
 	}
 	format_time(e->time_ms, when, sizeof(when), 1);
-	printf("%s %-8s %s", when, e->type_name, e->vip[0] ? e->vip : "-");
+	if (vip_event_position(v->client, &seq, inc, sizeof(inc)) < 0)
+		seq = 0;
+	if (e->type == VIP_EVENT_SNAPSHOT || e->type == VIP_EVENT_RESET) {
+		printf("#%llu %s of vipd %s%s%s\n", (unsigned long long)seq,
+		       e->type_name, inc, e->why[0] ? ": " : "", e->why);
+		fflush(stdout);
+		return;
+	}
+	printf("#%llu %s %-8s %s", (unsigned long long)seq, when, e->type_name,
+	       e->vip[0] ? e->vip : "-");
 	if (e->node[0])
 		printf(" node=%s", e->node);
 	if (e->prev[0])
@@ -282,7 +292,10 @@ static int run_watch(struct vipctl *v)
 	struct vip_event e;
 	int r;
 
-	r = vip_watch(v->client);
+	r = v->req.has_since ? vip_watch_since(v->client,
+					       v->req.since_incarnation,
+					       v->req.since_seq)
+			     : vip_watch(v->client);
 	if (r < 0)
 		return fail(v, r);
 	p.fd = vip_client_fd(v->client);

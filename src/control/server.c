@@ -44,6 +44,7 @@ struct ctl_conn {
 	int eof;		 /* peer shut down its write side */
 	int closing;		 /* flush what is queued, then close */
 	uint64_t last_in;	 /* ev_now() of the last bytes received */
+	uint64_t last_seq;	 /* of the last event queued to it */
 	char *out;		 /* owned; queued output */
 	size_t outlen;		 /* bytes queued */
 	size_t outcap;		 /* bytes allocated */
@@ -545,7 +546,7 @@ void ctl_server_set_event_queue(struct ctl_server *s, size_t bytes)
 
 static void conn_overflow(struct ctl_conn *c)
 {
-	char line[256];
+	char line[320];
 	struct timespec ts;
 	int n;
 
@@ -553,8 +554,10 @@ static void conn_overflow(struct ctl_conn *c)
 	n = snprintf(line, sizeof(line),
 		     "{\"event\":\"overflow\",\"vip\":null,\"node\":null,"
 		     "\"prev\":null,\"term\":0,\"why\":\"client too slow: %u "
-		     "bytes queued\",\"time\":%llu}",
+		     "bytes queued; watch --since the last seq to resume\","
+		     "\"last_seq\":%llu,\"time\":%llu}",
 		     (unsigned)c->srv->event_max,
+		     (unsigned long long)c->last_seq,
 		     (unsigned long long)ts.tv_sec * 1000 +
 			     (unsigned long long)ts.tv_nsec / 1000000);
 	if (n > 0 && (size_t)n < sizeof(line))
@@ -563,7 +566,8 @@ static void conn_overflow(struct ctl_conn *c)
 	conn_linger(c, CTL_LINGER_USEC);
 }
 
-void ctl_broadcast(struct ctl_server *s, const char *json_line)
+void ctl_broadcast_seq(struct ctl_server *s, const char *json_line,
+		       uint64_t seq)
 {
 	struct ctl_conn *c, *next;
 	size_t n;
@@ -575,11 +579,18 @@ void ctl_broadcast(struct ctl_server *s, const char *json_line)
 		next = TAILQ_NEXT(c, entry);
 		if (!c->watcher || c->closing)
 			continue;
-		if (conn_queue(c, json_line, n, s->event_max) < 0)
+		if (conn_queue(c, json_line, n, s->event_max) < 0) {
 			conn_overflow(c);
-		else
-			(void)conn_update_events(c);
+			continue;
+		}
+		c->last_seq = seq;
+		(void)conn_update_events(c);
 	}
+}
+
+void ctl_broadcast(struct ctl_server *s, const char *json_line)
+{
+	ctl_broadcast_seq(s, json_line, 0);
 }
 
 unsigned ctl_server_clients(const struct ctl_server *s)

@@ -105,9 +105,14 @@ void ctl_server_set_event_queue(struct ctl_server *s, size_t bytes);
 /*
  * Queues json_line plus '\n' to every watcher. A watcher whose queue would
  * pass the event queue size gets a final {"event":"overflow",...} line
- * instead and is closed after at most CTL_LINGER_USEC.
+ * instead (with last_seq, see ctl_broadcast_seq()) and is closed after at
+ * most CTL_LINGER_USEC.
  */
 void ctl_broadcast(struct ctl_server *s, const char *json_line);
+/* ctl_broadcast() of event number seq: the overflow line names, as
+ * last_seq, the last event a watcher was sent, to resume from. */
+void ctl_broadcast_seq(struct ctl_server *s, const char *json_line,
+		       uint64_t seq);
 
 /* Returns the number of open connections. */
 unsigned ctl_server_clients(const struct ctl_server *s);

@@ -25,6 +25,8 @@
 #include "net/addr.h"
 #include "proto/ctl.h"
 #include "check.h"
+#include "events.h"
+#include "status.h"
 #include "follow.h"
 #include "service.h"
 #include "session.h"
@@ -51,138 +53,8 @@ static void send_error(struct vipd *d, uint64_t conn, const char *code,
 	send_obj(d, conn, o);
 }
 
-static struct json_object *node_or_null(struct vipd *d, uint32_t id)
-{
-	const char *n = id ? core_node_name(d->core, id) : NULL;
-
-	return n ? json_object_new_string(n) : NULL;
-}
-
-static uint64_t wall_ms(struct vipd *d, uint64_t mono_us)
-{
-	struct timespec ts;
-	uint64_t now = vipd_now(d), rt;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	rt = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	return mono_us && mono_us <= now ? rt - (now - mono_us) / 1000 : rt;
-}
-
-static struct json_object *addr_json(const struct conf_addr *a)
-{
-	char buf[INET6_ADDRSTRLEN + 8];
-	size_t n;
-
-	inet_ntop(a->family, a->addr, buf, sizeof(buf));
-	n = strlen(buf);
-	snprintf(buf + n, sizeof(buf) - n, "/%u", a->prefixlen);
-	return json_object_new_string(buf);
-}
-
-/* The names of the nodes in mask (1 << conf.nodes index). */
-static struct json_object *names_json(struct vipd *d, uint32_t mask)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (unsigned k = 0; k < d->conf.nnodes; k++)
-		if ((mask >> k) & 1u)
-			json_object_array_add(a, json_object_new_string(
-				d->conf.nodes[k].name));
-	return a;
-}
-
-static struct json_object *vip_json(struct vipd *d, unsigned i)
-{
-	const struct conf_vip *v = &d->conf.vips[i];
-	struct json_object *o = json_object_new_object();
-	struct json_object *addrs = json_object_new_array();
-	struct core_vip_info vi;
-	int here = d->ifindex[i] > 0;
-
-	core_vip_get(d->core, i, &vi);
-	for (unsigned k = 0; k < v->naddrs; k++) {
-		json_object_array_add(addrs, addr_json(&v->addrs[k]));
-		if (here && addr_present(d->nl, d->ifindex[i],
-					 &v->addrs[k]) != 1)
-			here = 0;
-	}
-	json_object_object_add(o, "name", json_object_new_string(v->name));
-	json_object_object_add(o, "state", json_object_new_string(
-		core_vip_state_to_string(vi.state)));
-	json_object_object_add(o, "holder", node_or_null(d, vi.holder));
-	json_object_object_add(o, "term", json_object_new_int64(
-		(int64_t)vi.term));
-	json_object_object_add(o, "since", json_object_new_int64(
-		(int64_t)wall_ms(d, vi.since)));
-	json_object_object_add(o, "prev", node_or_null(d, vi.prev));
-	json_object_object_add(o, "waiter", node_or_null(d, vi.waiter));
-	json_object_object_add(o, "live_here", json_object_new_boolean(here));
-	json_object_object_add(o, "addresses", addrs);
-	json_object_object_add(o, "dev", json_object_new_string(v->dev));
-	json_object_object_add(o, "config_differs",
-			       names_json(d, vi.differ));
-	json_object_object_add(o, "session", vipd_session_json(d, i));
-	json_object_object_add(o, "check", vipd_check_json(d, i));
-	json_object_object_add(o, "follow", vipd_follow_json(d, i));
-	return o;
-}
-
-/* Direct hand-offs (handoff-key): datagrams sent, taken (authentic, for
- * this node, from the current ring: handed to the core, which adds a VIP
- * early only if its table agrees) and dropped (see the log). */
-static struct json_object *handoffs_json(struct vipd *d)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "enabled",
-			       json_object_new_boolean(d->hand_fd >= 0));
-	json_object_object_add(o, "sent",
-			       json_object_new_int64((int64_t)d->hand_sent));
-	json_object_object_add(o, "taken",
-			       json_object_new_int64((int64_t)d->hand_taken));
-	json_object_object_add(o, "dropped",
-			       json_object_new_int64((int64_t)d->hand_bad));
-	return o;
-}
-
-static struct json_object *node_json(struct vipd *d)
-{
-	struct json_object *o = json_object_new_object();
-	struct json_object *m = json_object_new_array();
-	uint32_t ids[CONF_MAX_NODES];
-	unsigned n = core_members(d->core, ids, CONF_MAX_NODES);
-
-	for (unsigned k = 0; k < n; k++)
-		json_object_array_add(m, node_or_null(d, ids[k]));
-	json_object_object_add(o, "name", json_object_new_string(d->conf.node));
-	json_object_object_add(o, "id", json_object_new_int64(d->self_id));
-	json_object_object_add(o, "quorate", json_object_new_boolean(
-		core_quorate(d->core)));
-	json_object_object_add(o, "votequorum", json_object_new_boolean(
-		d->engine && engine_quorate(d->engine)));
-	json_object_object_add(o, "engine", json_object_new_string(
-		d->engine ? "joined" : "connecting"));
-	json_object_object_add(o, "synced", json_object_new_boolean(
-		core_synced(d->core)));
-	/* lease auto is known once corosync was first reached; until then
-	 * the core's placeholder (the longest lease) means nothing. */
-	json_object_object_add(o, "lease_ms", json_object_new_int64(
-		d->conf.lease_ms || d->lease_known ? core_lease_ms(d->core)
-						   : 0));
-	json_object_object_add(o, "lease_auto", json_object_new_boolean(
-		!d->conf.lease_ms));
-	json_object_object_add(o, "members", m);
-	json_object_object_add(o, "dropped_peer_records", json_object_new_int64(
-		(int64_t)d->bad_peer));
-	json_object_object_add(o, "handoffs", handoffs_json(d));
-	json_object_object_add(o, "sync_waiting_for",
-			       names_json(d, core_sync_waiting(d->core)));
-	return o;
-}
-
 static void do_status(struct vipd *d, uint64_t conn, const char *vip)
 {
-	struct json_object *o, *vips;
 	int only = -1;
 
 	if (*vip) {
@@ -196,15 +68,7 @@ static void do_status(struct vipd *d, uint64_t conn, const char *vip)
 			return;
 		}
 	}
-	o = json_object_new_object();
-	vips = json_object_new_array();
-	for (unsigned i = 0; i < d->conf.nvips; i++)
-		if (only < 0 || (unsigned)only == i)
-			json_object_array_add(vips, vip_json(d, i));
-	json_object_object_add(o, "ok", json_object_new_boolean(1));
-	json_object_object_add(o, "node", node_json(d));
-	json_object_object_add(o, "vips", vips);
-	send_obj(d, conn, o);
+	send_obj(d, conn, vipd_status_json(d, only));
 }
 
 static struct vipd_req *req_find(struct vipd *d, uint64_t reqid)
@@ -344,19 +208,13 @@ void vipd_request(void *ud, uint64_t conn, const struct ucred *cred,
 		  const struct ctl_req *req)
 {
 	struct vipd *d = ud;
-	struct json_object *o;
-
+	
 	switch (req->cmd) {
 	case CTL_STATUS:
 		do_status(d, conn, req->vip);
 		break;
 	case CTL_WATCH:
-		ctl_watch(d->ctl, conn);
-		o = json_object_new_object();
-		json_object_object_add(o, "ok", json_object_new_boolean(1));
-		json_object_object_add(o, "watching",
-				       json_object_new_boolean(1));
-		send_obj(d, conn, o);
+		vipd_events_watch(d, conn, req);
 		break;
 	case CTL_CLAIM:
 	case CTL_RELEASE:
@@ -414,54 +272,10 @@ void vipd_reply(void *ud, uint64_t reqid, enum core_err err, uint64_t term,
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "vip", json_object_new_string(
 		d->conf.vips[r->vip].name));
-	json_object_object_add(o, "holder", node_or_null(d, vi.holder));
+	json_object_object_add(o, "holder", vipd_node_json(d, vi.holder));
 	json_object_object_add(o, "term", json_object_new_int64((int64_t)term));
 	send_obj(d, r->conn, o);
 	req_free(r);
-}
-
-void vipd_event(void *ud, const struct core_event *ev)
-{
-	struct vipd *d = ud;
-	struct json_object *o = json_object_new_object();
-	const char *vip = ev->vip >= 0 ? d->conf.vips[ev->vip].name : NULL;
-
-	json_object_object_add(o, "event", json_object_new_string(
-		core_event_to_string(ev->type)));
-	json_object_object_add(o, "vip", vip ? json_object_new_string(vip)
-					     : NULL);
-	if (ev->type == CORE_EV_QUORUM) {
-		json_object_object_add(o, "node", NULL);
-		json_object_object_add(o, "quorate",
-				       json_object_new_boolean(ev->arg));
-	} else {
-		json_object_object_add(o, "node", node_or_null(d, ev->node));
-	}
-	json_object_object_add(o, "prev", node_or_null(d, ev->prev));
-	json_object_object_add(o, "term", json_object_new_int64(
-		(int64_t)ev->term));
-	json_object_object_add(o, "why", json_object_new_string(
-		ev->why ? ev->why : ""));
-	json_object_object_add(o, "time", json_object_new_int64(
-		(int64_t)wall_ms(d, 0)));
-	log_info("event %s", json_object_to_json_string_ext(
-		o, JSON_C_TO_STRING_PLAIN));
-	if (ev->vip >= 0) {
-		vipd_session_check(d, (unsigned)ev->vip);
-		vipd_check_act(d, (unsigned)ev->vip);
-	}
-	if (ev->type == CORE_EV_CONFIG && ev->arg)
-		log_warn("VIP '%s' is defined otherwise or not at all in the "
-			 "vipd.conf of member '%s': claims, moves and "
-			 "take-overs of it are refused until the files agree",
-			 vip, core_node_name(d->core, ev->node));
-	else if (ev->type == CORE_EV_CONFIG)
-		log_notice("VIP '%s': every member defines it the same again",
-			   vip);
-	if (d->ctl)
-		ctl_broadcast(d->ctl, json_object_to_json_string_ext(
-			o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
 }
 
 /* Logs each line the parser wrote to buf (file:line:col: message) and

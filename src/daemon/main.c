@@ -26,6 +26,7 @@
 #include "priv.h"
 #include "proto/peer.h"
 #include "check.h"
+#include "events.h"
 #include "follow.h"
 #include "service.h"
 #include "session.h"
@@ -203,7 +204,8 @@ static void setup(struct vipd *d)
 		r = service_init(d);
 	if (r < 0)
 		fatal("setting up the event loop: %s", strerror(-r));
-	if (vipd_checks_start(d) < 0 || vipd_follow_start(d) < 0)
+	if (vipd_events_new(d) < 0 || vipd_checks_start(d) < 0 ||
+	    vipd_follow_start(d) < 0)
 		fatal("starting the health checks: out of memory");
 	r = vipd_handoff_key(d, err, sizeof(err));
 	if (r == 0)
@@ -240,6 +242,7 @@ static void teardown(struct vipd *d)
 		ev_src_free(d->reqs[i].timer);
 	vipd_session_free_all(d);
 	vipd_follow_free(d);
+	vipd_events_free(d);
 	vipd_checks_free(d);
 	ev_unref(d->ev);
 	free(d->ifindex);

@@ -32,6 +32,7 @@ struct vipd_req {
 
 struct vipd_check;
 struct vipd_follow;
+struct vipd_events;
 
 struct vipd_session {
 	uint64_t conn;            /* control connection; 0: ended */
@@ -77,6 +78,7 @@ struct vipd {
 	struct vipd_session sessions[VIPD_MAX_SESSIONS];
 	struct vipd_check *checks;        /* owned, per VIP (check.c) */
 	struct vipd_follow *follows;      /* owned, per VIP (follow.c) */
+	struct vipd_events *events;       /* owned (events.c) */
 	uint32_t self_id;
 	int stopping;                     /* SIGTERM: released, leaving */
 	int stop_ordered;                 /* our release-all came back */
@@ -147,6 +149,8 @@ void vipd_request(void *ud, uint64_t conn, const struct ucred *cred,
 void vipd_conn_closed(void *ud, uint64_t conn);
 void vipd_reply(void *ud, uint64_t reqid, enum core_err err, uint64_t term,
 		const char *reason);
+/* events.c: the core's event, numbered, logged, kept, sent to every
+ * watcher; then sessions and checks of its VIP look at the table again. */
 void vipd_event(void *ud, const struct core_event *ev);
 
 #endif

@@ -134,7 +134,7 @@ char *buf_take_line(struct vip_buf *b, int *ret)
 	return line;
 }
 
-static int read_line(struct vip_buf *b, int fd, int64_t deadline, char **ret)
+int read_line(struct vip_buf *b, int fd, int64_t deadline, char **ret)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int r;
@@ -219,7 +219,7 @@ static int transact(struct vip_client *c, const char *line, int timeout_ms,
 }
 
 /* Maps a parsed reply to 0 or -errno, keeping vipd's reason. */
-static int reply_result(struct vip_client *c, const char *line,
+int reply_result(struct vip_client *c, const char *line,
 			struct reply *ret)
 {
 	int r = reply_parse(line, strlen(line), ret);
@@ -413,74 +413,4 @@ VIP_PUBLIC int vip_request(struct vip_client *c, const char *line,
 		return r;
 	*ret_json = reply;
 	return reply_result(c, reply, &rep);
-}
-
-VIP_PUBLIC int vip_watch(struct vip_client *c)
-{
-	int64_t deadline = deadline_of(VIP_WATCH_ACK_MS);
-	struct reply rep;
-	char *line = NULL;
-	int fd, r;
-
-	if (!c)
-		return -EINVAL;
-	if (c->wfd >= 0)
-		return -EALREADY;
-	c->last_error[0] = '\0';
-	fd = unix_connect(c->path);
-	if (fd < 0)
-		return set_error(c, fd, "cannot connect to %s: %s", c->path,
-				 strerror(-fd));
-	r = write_all(fd, "watch\n", 6, deadline);
-	if (r == 0)
-		r = read_line(&c->wbuf, fd, deadline, &line);
-	if (r != 0) /* 0 or -errno */
-		error_msg(c, "%s: %s", c->path, strerror(-r));
-	else
-		r = reply_result(c, line, &rep);
-	if (r == 0 && !rep.watching)
-		r = set_error(c, -EBADMSG, "vipd did not confirm the watch");
-	free(line);
-	if (r != 0) {
-		close(fd);
-		buf_reset(&c->wbuf);
-		return r;
-	}
-	c->wfd = fd;
-	return 0;
-}
-
-VIP_PUBLIC int vip_client_fd(const struct vip_client *c)
-{
-	if (!c)
-		return -EINVAL;
-	return c->wfd >= 0 ? c->wfd : -ENOTCONN;
-}
-
-VIP_PUBLIC int vip_next_event(struct vip_client *c, struct vip_event *ret)
-{
-	char *line;
-	int r;
-
-	if (!c || !ret)
-		return -EINVAL;
-	if (c->wfd < 0)
-		return -ENOTCONN;
-	for (;;) {
-		line = buf_take_line(&c->wbuf, &r);
-		if (r < 0)
-			return r;
-		if (line)
-			break;
-		r = buf_fill(&c->wbuf, c->wfd);
-		if (r < 0)
-			return r;
-	}
-	free(c->event_line);
-	c->event_line = line;
-	ret->json = line;
-	r = reply_parse_event(line, strlen(line), ret);
-	if (r < 0)
-		return set_error(c, r, "malformed event from vipd");
-	return 0;
 }

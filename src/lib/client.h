@@ -31,6 +31,8 @@ struct vip_client {
 	char *event_line;     /* owned; the last event's raw line */
 	char last_error[320]; /* "code: reason" or a local failure */
 	char session[VIP_NAME_MAX]; /* VIP of the session fd serves, or "" */
+	uint64_t event_seq;   /* of the last numbered event, 0: none */
+	char event_inc[17];   /* its incarnation, "" before one */
 };
 
 __attribute__((format(printf, 2, 3))) void
@@ -49,6 +51,10 @@ int buf_fill(struct vip_buf *b, int fd);
 /* Takes one complete line (without '\n') as a new string, or NULL. */
 char *buf_take_line(struct vip_buf *b, int *ret);
 int write_all(int fd, const char *s, size_t n, int64_t deadline);
+/* Reads one line of fd into *ret (malloc'd) by deadline.  0 or -errno. */
+int read_line(struct vip_buf *b, int fd, int64_t deadline, char **ret);
+/* Maps a parsed reply to 0 or -errno, keeping vipd's reason. */
+int reply_result(struct vip_client *c, const char *line, struct reply *ret);
 /* Closes the request connection. */
 void conn_reset(struct vip_client *c);
 /* Sends req and parses vipd's answer into *rep (and its raw line into

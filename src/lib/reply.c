@@ -38,6 +38,8 @@ static const char *const event_name[] = {
 	[VIP_EVENT_MOVED] = "moved",   [VIP_EVENT_LOST] = "lost",
 	[VIP_EVENT_JOINED] = "joined", [VIP_EVENT_LEFT] = "left",
 	[VIP_EVENT_QUORUM] = "quorum", [VIP_EVENT_OVERFLOW] = "overflow",
+	[VIP_EVENT_CONFIG] = "config", [VIP_EVENT_SNAPSHOT] = "snapshot",
+	[VIP_EVENT_RESET] = "reset",
 };
 
 int reply_errno(const char *code)
@@ -426,4 +428,27 @@ int reply_parse_event(const char *line, size_t len, struct vip_event *ret)
 	if (k == 0)
 		*ret = e;
 	return k;
+}
+
+int reply_event_position(const char *line, size_t len, uint64_t *seq,
+			 char *inc, size_t ilen)
+{
+	struct json_object *o = parse_object(line, len);
+	char i[24] = "";
+	uint64_t s = 0;
+	int k;
+
+	if (!o)
+		return -EBADMSG;
+	k = get_u64(o, "seq", &s, OPT);
+	if (k == 0)
+		k = get_str(o, "incarnation", i, sizeof(i), OPT);
+	json_object_put(o);
+	if (k < 0)
+		return k;
+	if (strlen(i) != 16 || ilen < 17)
+		return -ENOENT;
+	*seq = s;
+	memcpy(inc, i, 17);
+	return 0;
 }

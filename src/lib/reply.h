@@ -49,6 +49,14 @@ int reply_parse_status(const char *line, size_t len, struct vip_status **ret);
  */
 int reply_parse_event(const char *line, size_t len, struct vip_event *ret);
 
+/*
+ * Reads an event line's "seq" and "incarnation" (16 hex digits) into
+ * *seq and inc (len >= 17).  0, or -ENOENT when the line carries none
+ * (it then changes nothing), -EBADMSG when it is not JSON.
+ */
+int reply_event_position(const char *line, size_t len, uint64_t *seq,
+			 char *inc, size_t ilen);
+
 /* Returns the -errno for a vipd error code (see vip.h); -EPROTO if unknown. */
 int reply_errno(const char *code);
 

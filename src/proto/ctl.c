@@ -23,22 +23,26 @@ struct ctl_tok {
 	size_t n;      /* bytes */
 };
 
+#define CTL_OPT_CLAIM 1 /* --term, --wait, --session */
+#define CTL_OPT_SINCE 2 /* --since */
+
 struct ctl_syntax {
 	const char *word; /* command word */
 	enum ctl_cmd cmd;
 	unsigned min_pos;  /* positional arguments required */
 	unsigned max_pos;  /* positional arguments allowed */
-	int options;	   /* --term, --wait and --session allowed */
+	int options;	   /* CTL_OPT_* allowed */
 	const char *usage; /* for reasons */
 };
 
 static const struct ctl_syntax ctl_syntax[] = {
 	{"status", CTL_STATUS, 0, 1, 0, "status [VIP]"},
-	{"claim", CTL_CLAIM, 1, 1, 1,
+	{"claim", CTL_CLAIM, 1, 1, CTL_OPT_CLAIM,
 	 "claim VIP [--term N] [--wait SECONDS] [--session SECONDS]"},
 	{"release", CTL_RELEASE, 1, 1, 0, "release VIP"},
 	{"move", CTL_MOVE, 2, 2, 0, "move VIP NODE"},
-	{"watch", CTL_WATCH, 0, 0, 0, "watch"},
+	{"watch", CTL_WATCH, 0, 0, CTL_OPT_SINCE,
+	 "watch [--since INCARNATION:SEQ]"},
 	{"reload", CTL_RELOAD, 0, 0, 0, "reload"},
 	{"ping", CTL_PING, 0, 0, 0, "ping"},
 };
@@ -233,19 +237,61 @@ static int parse_seconds(const struct ctl_syntax *s, const char *name,
 	return 0;
 }
 
+/* INCARNATION:SEQ, 16 lower-case hex digits and a decimal (0 allowed). */
+static int tok_since(const struct ctl_tok *t, struct ctl_req *r)
+{
+	struct ctl_tok seq;
+	size_t i;
+
+	if (t->n < 18 || t->p[16] != ':')
+		return -EINVAL;
+	for (i = 0; i < 16; i++)
+		if (!((t->p[i] >= '0' && t->p[i] <= '9') ||
+		      (t->p[i] >= 'a' && t->p[i] <= 'f')))
+			return -EINVAL;
+	seq = (struct ctl_tok){ t->p + 17, t->n - 17 };
+	if (seq.n == 1 && seq.p[0] == '0')
+		r->since_seq = 0;
+	else if (tok_term(&seq, &r->since_seq) < 0)
+		return -EINVAL;
+	memcpy(r->since_incarnation, t->p, 16);
+	r->since_incarnation[16] = '\0';
+	return 0;
+}
+
+static int parse_since(const struct ctl_syntax *s, const struct ctl_tok *val,
+		       struct ctl_req *r, char *reason, size_t rlen)
+{
+	char q[CTL_QUOTE_MAX + 4];
+
+	if (r->has_since)
+		return fail(reason, rlen, "%s: --since given twice; give it "
+			    "once", s->word);
+	if (!val || tok_since(val, r) < 0)
+		return fail(reason, rlen,
+			    "%s: --since expects INCARNATION:SEQ as the last "
+			    "event carried them (16 hex digits, a colon, a "
+			    "number), got '%s'",
+			    s->word, val ? quote(val, q) : "");
+	r->has_since = 1;
+	return 0;
+}
+
 static int parse_option(const struct ctl_syntax *s, const struct ctl_tok *opt,
 			const struct ctl_tok *val, struct ctl_req *r,
 			char *reason, size_t rlen)
 {
 	char q[CTL_QUOTE_MAX + 4];
 
-	if (s->options && tok_eq(opt, "--wait"))
+	if ((s->options & CTL_OPT_SINCE) && tok_eq(opt, "--since"))
+		return parse_since(s, val, r, reason, rlen);
+	if ((s->options & CTL_OPT_CLAIM) && tok_eq(opt, "--wait"))
 		return parse_seconds(s, "--wait", val, &r->wait_ms,
 				     &r->has_wait, reason, rlen);
-	if (s->options && tok_eq(opt, "--session"))
+	if ((s->options & CTL_OPT_CLAIM) && tok_eq(opt, "--session"))
 		return parse_seconds(s, "--session", val, &r->session_ms,
 				     &r->has_session, reason, rlen);
-	if (!s->options || !tok_eq(opt, "--term"))
+	if (!(s->options & CTL_OPT_CLAIM) || !tok_eq(opt, "--term"))
 		return fail(reason, rlen, "%s: unknown option '%s'; usage: %s",
 			    s->word, quote(opt, q), s->usage);
 	if (r->has_term)
@@ -366,6 +412,11 @@ static int req_valid(const struct ctl_req *r)
 		return 0;
 	if (r->has_session && r->session_ms > CTL_WAIT_MAX_MS)
 		return 0;
+	if (r->has_since &&
+	    (r->cmd != CTL_WATCH || strlen(r->since_incarnation) != 16 ||
+	     strspn(r->since_incarnation, "0123456789abcdef") != 16 ||
+	     r->since_seq > CTL_TERM_MAX))
+		return 0;
 	if (r->has_term && (r->term == 0 || r->term > CTL_TERM_MAX))
 		return 0;
 	return !r->has_wait || r->wait_ms <= CTL_WAIT_MAX_MS;
@@ -389,7 +440,7 @@ static void format_seconds(char *buf, size_t len, const char *name,
 
 int ctl_req_format(const struct ctl_req *r, char *buf, size_t len)
 {
-	char term[32] = "", wait[32] = "", session[32] = "";
+	char term[32] = "", wait[32] = "", session[32] = "", since[48] = "";
 	int n;
 
 	if (!req_valid(r))
@@ -402,9 +453,13 @@ int ctl_req_format(const struct ctl_req *r, char *buf, size_t len)
 	if (r->has_session)
 		format_seconds(session, sizeof(session), "--session",
 			       r->session_ms);
-	n = snprintf(buf, len, "%s%s%s%s%s%s%s%s\n",
+	if (r->has_since)
+		snprintf(since, sizeof(since), " --since %s:%llu",
+			 r->since_incarnation, (unsigned long long)r->since_seq);
+	n = snprintf(buf, len, "%s%s%s%s%s%s%s%s%s\n",
 		     ctl_cmd_to_string(r->cmd), r->vip[0] ? " " : "", r->vip,
-		     r->node[0] ? " " : "", r->node, term, wait, session);
+		     r->node[0] ? " " : "", r->node, term, wait, session,
+		     since);
 	if (n < 0 || (size_t)n >= len)
 		return -ENOSPC;
 	return n;

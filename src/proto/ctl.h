@@ -24,7 +24,7 @@ enum ctl_cmd {
 			 *  [--session SECONDS] */
 	CTL_RELEASE,	/* release VIP */
 	CTL_MOVE,	/* move VIP NODE */
-	CTL_WATCH,	/* watch */
+	CTL_WATCH,	/* watch [--since INCARNATION:SEQ] */
 	CTL_RELOAD,	/* reload (vipd's own user or root) */
 	CTL_PING,	/* ping: a session's keep-alive, never answered */
 };
@@ -41,6 +41,9 @@ struct ctl_req {
 	int has_session;	 /* claim carried --session: it lasts as
 				  * long as the connection (and its
 				  * keep-alives, when session_ms > 0) */
+	char since_incarnation[17]; /* watch --since: 16 hex digits */
+	uint64_t since_seq;	 /* the last event the watcher had */
+	int has_since;		 /* watch carried --since */
 };
 
 /*

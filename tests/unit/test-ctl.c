@@ -59,6 +59,10 @@ static const struct ok_case ok_cases[] = {
 	{"watch", "watch\n", CTL_WATCH, "", "", 0, 0, 0, "watch\n"},
 	{"reload", "reload", CTL_RELOAD, "", "", 0, 0, 0, "reload\n"},
 	{"ping", "ping", CTL_PING, "", "", 0, 0, 0, "ping\n"},
+	{"watch since", "watch --since 00000000deadbeef:42", CTL_WATCH, "", "",
+	 0, 0, 0, "watch --since 00000000deadbeef:42\n"},
+	{"watch since the start", "watch --since 00000000deadbeef:0",
+	 CTL_WATCH, "", "", 0, 0, 0, "watch --since 00000000deadbeef:0\n"},
 	{"session claim", "claim db --session 0", CTL_CLAIM, "db", "", 0, 0, 0,
 	 "claim db --session 0\n"},
 	{"session claim with all", "claim db --session 2.5 --wait 60 --term 3",
@@ -144,7 +148,19 @@ static const struct bad_case bad_cases[] = {
 	{"status option", "status db --term 3", 0,
 	 "status: unknown option '--term'; usage: status [VIP]"},
 	{"watch argument", "watch db", 0,
-	 "watch: unexpected argument 'db'; usage: watch"},
+	 "watch: unexpected argument 'db'; usage: watch [--since "
+	 "INCARNATION:SEQ]"},
+	{"since without colon", "watch --since 0123456789abcdef", 0,
+	 "watch: --since expects INCARNATION:SEQ as the last event carried "
+	 "them (16 hex digits, a colon, a number), got '0123456789abcdef'"},
+	{"since upper-case", "watch --since 0123456789ABCDEF:1", 0,
+	 "watch: --since expects INCARNATION:SEQ as the last event carried "
+	 "them (16 hex digits, a colon, a number), got "
+	 "'0123456789ABCDEF:1'"},
+	{"since twice", "watch --since 0123456789abcdef:1 --since "
+	 "0123456789abcdef:2", 0, "watch: --since given twice; give it once"},
+	{"since on status", "status --since 0123456789abcdef:1", 0,
+	 "status: unknown option '--since'; usage: status [VIP]"},
 	{"reload argument", "reload now", 0,
 	 "reload: unexpected argument 'now'; usage: reload"},
 	{"reload option", "reload --wait 1", 0,

@@ -408,7 +408,7 @@ static void slow_watcher_overflows_and_is_closed(void **state)
 	struct fx *fx = *state;
 	struct client *slow = client_new(fx), *fast = client_new(fx);
 	char ev[256], *line, last[4096] = "";
-	unsigned i, got = 0;
+	unsigned i, got = 0, events = 0;
 
 	client_write(slow, "watch\n", 6);
 	client_write(fast, "watch\n", 6);
@@ -418,7 +418,7 @@ static void slow_watcher_overflows_and_is_closed(void **state)
 	memcpy(ev, "{\"event\":\"x\",\"why\":\"", 20);
 	memcpy(ev + sizeof(ev) - 3, "\"}", 3);
 	for (i = 0; i < 4000; i++) {
-		ctl_broadcast(fx->s, ev);
+		ctl_broadcast_seq(fx->s, ev, i + 1);
 		if (i % 32 == 0) {
 			run_for(fx, 3);
 			client_drain(fast);
@@ -429,10 +429,14 @@ static void slow_watcher_overflows_and_is_closed(void **state)
 	while ((line = client_line(fx, slow)) != NULL) {
 		snprintf(last, sizeof(last), "%s", line);
 		got++;
+		events += strstr(line, "\"event\":\"x\"") != NULL;
 	}
 	assert_true(slow->eof);
 	assert_true(got < 4000);
 	assert_non_null(strstr(last, "{\"event\":\"overflow\""));
+	/* It names the last event it was sent, to resume from. */
+	snprintf(ev, sizeof(ev), "\"last_seq\":%u,", events);
+	assert_non_null(strstr(last, ev));
 	assert_int_equal(ctl_server_clients(fx->s), 1); /* fast stays */
 	client_free(slow);
 	client_free(fast);
