@@ -240,6 +240,13 @@ int vip_request(struct vip_client *c, const char *line, int timeout_ms,
 		char **ret_json);
 
 /*
+ * This node's metrics in the Prometheus text format (what metrics-listen
+ * serves at /metrics), as a new string in *ret for the caller to free.
+ * 0 or -errno.  Since VIP_0.3.
+ */
+int vip_metrics(struct vip_client *c, int timeout_ms, char **ret);
+
+/*
  * Subscribes to ownership events on a second connection and waits up to
  * VIP_WATCH_ACK_MS for vipd to confirm. Returns 0, -EALREADY if already
  * watching, or -errno. Then poll vip_client_fd() for POLLIN and call

@@ -10,6 +10,8 @@ clang-tidy"
 # tests/pkg: build the Debian packages, check them, install them on a clean
 # root and boot it
 PKGS="$PKGS debhelper dpkg-dev lintian mmdebstrap git systemd-container"
+# cluster-metrics: a real Prometheus parser for the metrics
+PKGS="$PKGS python3-prometheus-client"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -50,6 +50,8 @@ static void usage(FILE *f)
 		"events (resume)\n"
 		"  reload                              reread vipd.conf "
 		"(root, vipd's user)\n"
+		"  metrics                             this node's metrics "
+		"(Prometheus text)\n"
 		"  hold VIP [--term N] [--wait S] [--timeout S] -- COMMAND "
 		"[ARGS...]\n"
 		"                                      hold VIP while COMMAND "
@@ -348,6 +350,7 @@ static int run_human(struct vipctl *v)
 	int t = request_timeout(v), r = -EINVAL;
 	struct vip_status *s;
 	uint64_t term = 0;
+	char *text = NULL;
 
 	switch (q->cmd) {
 	case CTL_STATUS:
@@ -382,6 +385,12 @@ static int run_human(struct vipctl *v)
 			printf("vipd reloaded its configuration\n");
 		break;
 	case CTL_PING:
+		break;
+	case CTL_METRICS:
+		r = vip_metrics(v->client, t, &text);
+		if (r == 0)
+			fputs(text, stdout);
+		free(text);
 		break;
 	}
 	return r < 0 ? fail(v, r) : VIPCTL_OK;

@@ -83,6 +83,8 @@ struct conf {
 	char handoff_key[CONF_PATH_MAX]; /* shared key file of the direct
 					  * hand-offs; "": none sent */
 	uint16_t handoff_port;           /* their UDP port */
+	struct conf_addr metrics_addr;   /* metrics-listen address */
+	uint16_t metrics_port;           /* its TCP port, 0: no listener */
 	struct conf_node nodes[CONF_MAX_NODES];
 	unsigned nnodes;
 	struct conf_vip *vips;           /* owned; conf_free() frees */

@@ -22,6 +22,7 @@
 #include "net/link.h"
 #include "net/ndisc.h"
 #include "proto/peer.h"
+#include "metrics.h"
 #include "service.h"
 #include "vipd.h"
 
@@ -30,6 +31,7 @@ static void announce_once(struct vipd *d, unsigned vip)
 	const struct conf_vip *v = &d->conf.vips[vip];
 	char reason[256];
 
+	vipd_metrics_announced(d, vip);
 	for (unsigned k = 0; k < v->naddrs; k++) {
 		const struct conf_addr *a = &v->addrs[k];
 		int r = a->family == AF_INET
@@ -309,6 +311,7 @@ static void act_lease(void *ud, uint64_t until)
 	unsigned long long t0 = vipd_mono_us(), dt = 0;
 	char reason[256];
 
+	vipd_metrics_lease(d, until, t0);
 	for (int tries = 0; tries < 3; tries++) {
 		uint64_t now = vipd_mono_us();
 		uint32_t ms = until > now ? (uint32_t)((until - now) / 1000)

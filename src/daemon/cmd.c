@@ -26,6 +26,7 @@
 #include "proto/ctl.h"
 #include "check.h"
 #include "events.h"
+#include "metrics.h"
 #include "status.h"
 #include "follow.h"
 #include "service.h"
@@ -42,14 +43,15 @@ static void send_obj(struct vipd *d, uint64_t conn, struct json_object *o)
 	json_object_put(o);
 }
 
-static void send_error(struct vipd *d, uint64_t conn, const char *code,
-		       const char *reason)
+static void send_error(struct vipd *d, enum ctl_cmd cmd, uint64_t conn,
+		       const char *code, const char *reason)
 {
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "ok", json_object_new_boolean(0));
 	json_object_object_add(o, "error", json_object_new_string(code));
 	json_object_object_add(o, "reason", json_object_new_string(reason));
+	vipd_metrics_request(d, cmd, code);
 	send_obj(d, conn, o);
 }
 
@@ -64,10 +66,11 @@ static void do_status(struct vipd *d, uint64_t conn, const char *vip)
 
 			snprintf(why, sizeof(why), "no VIP named '%s' in the "
 				 "configuration", vip);
-			send_error(d, conn, "unknown-vip", why);
+			send_error(d, CTL_STATUS, conn, "unknown-vip", why);
 			return;
 		}
 	}
+	vipd_metrics_request(d, CTL_STATUS, NULL);
 	send_obj(d, conn, vipd_status_json(d, only));
 }
 
@@ -94,12 +97,13 @@ static int on_wait_timeout(struct ev_src *s, uint64_t usec, void *ud)
 	snprintf(why, sizeof(why), "VIP '%s' did not come free within "
 		 "--wait; the claim is withdrawn", d->conf.vips[r->vip].name);
 	core_cancel(d->core, d->conf.vips[r->vip].name, r->reqid);
-	send_error(d, r->conn, "timeout", why);
+	send_error(d, CTL_CLAIM, r->conn, "timeout", why);
 	req_free(r);
 	return 0;
 }
 
-static struct vipd_req *req_new(struct vipd *d, uint64_t conn, unsigned vip)
+static struct vipd_req *req_new(struct vipd *d, uint64_t conn,
+				enum ctl_cmd cmd, unsigned vip)
 {
 	for (unsigned i = 0; i < VIPD_MAX_REQ; i++) {
 		struct vipd_req *r = &d->reqs[i];
@@ -107,7 +111,7 @@ static struct vipd_req *req_new(struct vipd *d, uint64_t conn, unsigned vip)
 		if (r->reqid)
 			continue;
 		*r = (struct vipd_req){ .reqid = ++d->reqid, .conn = conn,
-					.vip = vip, .d = d };
+					.cmd = cmd, .vip = vip, .d = d };
 		return r;
 	}
 	return NULL;
@@ -129,6 +133,7 @@ static int change(struct vipd *d, struct vipd_req *r,
 	case CTL_WATCH:
 	case CTL_RELOAD:
 	case CTL_PING:
+	case CTL_METRICS:
 		break;
 	}
 	return CORE_E_UNKNOWN_VIP;
@@ -145,21 +150,21 @@ static void do_change(struct vipd *d, uint64_t conn,
 	if (vip < 0) {
 		snprintf(why, sizeof(why), "no VIP named '%s' in the "
 			 "configuration", req->vip);
-		send_error(d, conn, "unknown-vip", why);
+		send_error(d, req->cmd, conn, "unknown-vip", why);
 		return;
 	}
 	if (!authz_allowed(&d->conf.vips[vip], cred)) {
 		snprintf(why, sizeof(why), "uid %u may not change VIP '%s'; "
 			 "add 'allow user NAME' or 'allow group NAME' to its "
 			 "block", (unsigned)cred->uid, req->vip);
-		send_error(d, conn, "not-allowed", why);
+		send_error(d, req->cmd, conn, "not-allowed", why);
 		return;
 	}
-	r = req_new(d, conn, (unsigned)vip);
+	r = req_new(d, conn, req->cmd, (unsigned)vip);
 	if (!r || (req->cmd == CTL_CLAIM && req->has_session &&
 		   vipd_session_open(d, conn, cred->pid, (unsigned)vip,
 				     r->reqid, req->session_ms) < 0)) {
-		send_error(d, conn, "busy", "too many requests or sessions "
+		send_error(d, req->cmd, conn, "busy", "too many requests or sessions "
 			   "in flight, retry");
 		if (r)
 			req_free(r);
@@ -170,7 +175,8 @@ static void do_change(struct vipd *d, uint64_t conn,
 	e = change(d, r, req, why, sizeof(why));
 	if (e) {
 		vipd_session_reply(d, r->reqid, (enum core_err)e, 0);
-		send_error(d, conn, core_err_to_string((enum core_err)e), why);
+		send_error(d, req->cmd, conn,
+			   core_err_to_string((enum core_err)e), why);
 		req_free(r);
 		return;
 	}
@@ -191,16 +197,38 @@ static void do_reload(struct vipd *d, uint64_t conn, const struct ucred *cred)
 	if (cred->uid != 0 && cred->uid != getuid()) {
 		snprintf(msg, sizeof(msg), "uid %u may not reload vipd; only "
 			 "root and vipd's own user may", (unsigned)cred->uid);
-		send_error(d, conn, "not-allowed", msg);
+		send_error(d, CTL_RELOAD, conn, "not-allowed", msg);
 		return;
 	}
 	if (vipd_reload(d, msg, sizeof(msg), &code) < 0) {
-		send_error(d, conn, code, msg);
+		send_error(d, CTL_RELOAD, conn, code, msg);
 		return;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "reloaded", json_object_new_string(msg));
+	vipd_metrics_request(d, CTL_RELOAD, NULL);
+	send_obj(d, conn, o);
+}
+
+/* {"ok":true,"metrics":"<Prometheus text>"}: vipctl prints the text. */
+static void do_metrics(struct vipd *d, uint64_t conn)
+{
+	struct json_object *o;
+	size_t len = 0;
+	char *text;
+
+	vipd_metrics_request(d, CTL_METRICS, NULL);
+	text = vipd_metrics_text(d, &len);
+	if (!text) {
+		send_error(d, CTL_METRICS, conn, "busy", "out of memory, retry");
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "metrics",
+			       json_object_new_string_len(text, (int)len));
+	free(text);
 	send_obj(d, conn, o);
 }
 
@@ -208,13 +236,17 @@ void vipd_request(void *ud, uint64_t conn, const struct ucred *cred,
 		  const struct ctl_req *req)
 {
 	struct vipd *d = ud;
-	
+
 	switch (req->cmd) {
 	case CTL_STATUS:
 		do_status(d, conn, req->vip);
 		break;
 	case CTL_WATCH:
+		vipd_metrics_request(d, CTL_WATCH, NULL);
 		vipd_events_watch(d, conn, req);
+		break;
+	case CTL_METRICS:
+		do_metrics(d, conn);
 		break;
 	case CTL_CLAIM:
 	case CTL_RELEASE:
@@ -262,7 +294,7 @@ void vipd_reply(void *ud, uint64_t reqid, enum core_err err, uint64_t term,
 	if (!r)
 		return;
 	if (err) {
-		send_error(d, r->conn, core_err_to_string(err),
+		send_error(d, r->cmd, r->conn, core_err_to_string(err),
 			   reason ? reason : core_err_to_string(err));
 		req_free(r);
 		return;
@@ -274,6 +306,7 @@ void vipd_reply(void *ud, uint64_t reqid, enum core_err err, uint64_t term,
 		d->conf.vips[r->vip].name));
 	json_object_object_add(o, "holder", vipd_node_json(d, vi.holder));
 	json_object_object_add(o, "term", json_object_new_int64((int64_t)term));
+	vipd_metrics_request(d, r->cmd, NULL);
 	send_obj(d, r->conn, o);
 	req_free(r);
 }

@@ -32,6 +32,7 @@ static const char *const kw_names[CONF_KW_COUNT_] = {
 	[CONF_KW_INTERVAL] = "interval",
 	[CONF_KW_LEASE] = "lease",
 	[CONF_KW_LEASE_MARK] = "lease-mark",
+	[CONF_KW_METRICS_LISTEN] = "metrics-listen",
 	[CONF_KW_NO] = "no",
 	[CONF_KW_NODE] = "node",
 	[CONF_KW_NODE_NAME] = "node-name",

@@ -6,6 +6,8 @@
  * reads files only for include and resolves users and groups; nothing else.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -249,6 +251,30 @@ static void take_mark(struct conf_parser *p, const struct conf_tok *t)
 		p->c->lease_mark = v;
 }
 
+/* ADDRESS:PORT, [IPV6]:PORT: the metrics listener. */
+static void take_listen(struct conf_parser *p, const struct conf_tok *t)
+{
+	char host[64];
+	const char *colon = strrchr(t->text, ':');
+	size_t n = colon ? (size_t)(colon - t->text) : 0;
+	unsigned long port = colon ? strtoul(colon + 1, NULL, 10) : 0;
+	int v6 = n >= 2 && t->text[0] == '[' && t->text[n - 1] == ']';
+
+	if (v6)
+		snprintf(host, sizeof(host), "%.*s", (int)(n - 2), t->text + 1);
+	else if (n < sizeof(host))
+		snprintf(host, sizeof(host), "%.*s", (int)n, t->text);
+	if (!colon || n >= sizeof(host) || port == 0 || port > 65535 ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    conf_parse_addr(host, &p->c->metrics_addr) < 0 ||
+	    (p->c->metrics_addr.family == AF_INET6) != v6) {
+		conf_bad_value(p, t, "ADDRESS:PORT like 127.0.0.1:9477 or "
+				     "[::1]:9477");
+		return;
+	}
+	p->c->metrics_port = (uint16_t)port;
+}
+
 static void take_setting(struct conf_parser *p, enum conf_kw kw,
 			 const struct conf_tok *t)
 {
@@ -297,6 +323,9 @@ static void take_setting(struct conf_parser *p, enum conf_kw kw,
 			c->handoff_port = (uint16_t)port;
 		break;
 	}
+	case CONF_KW_METRICS_LISTEN:
+		take_listen(p, t);
+		break;
 	default:
 		if (t->type == CONF_TOK_WORD && t->kw == CONF_KW_YES)
 			c->two_node = true;
@@ -319,6 +348,8 @@ static const char *setting_form(enum conf_kw kw)
 		return "an absolute path";
 	case CONF_KW_HANDOFF_PORT:
 		return "a UDP port number";
+	case CONF_KW_METRICS_LISTEN:
+		return "ADDRESS:PORT";
 	case CONF_KW_LEASE:
 		return "a duration like 150ms or 2s";
 	case CONF_KW_LEASE_MARK:
@@ -371,6 +402,7 @@ static void stmt_top(struct conf_parser *p)
 	case CONF_KW_TWO_NODE:
 	case CONF_KW_HANDOFF_KEY:
 	case CONF_KW_HANDOFF_PORT:
+	case CONF_KW_METRICS_LISTEN:
 		stmt_setting(p, kw);
 		break;
 	default:

@@ -27,6 +27,7 @@
 #include "proto/peer.h"
 #include "check.h"
 #include "events.h"
+#include "metrics.h"
 #include "follow.h"
 #include "service.h"
 #include "session.h"
@@ -204,12 +205,15 @@ static void setup(struct vipd *d)
 		r = service_init(d);
 	if (r < 0)
 		fatal("setting up the event loop: %s", strerror(-r));
-	if (vipd_events_new(d) < 0 || vipd_checks_start(d) < 0 ||
+	if (vipd_events_new(d) < 0 || vipd_metrics_new(d) < 0 ||
+	    vipd_checks_start(d) < 0 ||
 	    vipd_follow_start(d) < 0)
 		fatal("starting the health checks: out of memory");
 	r = vipd_handoff_key(d, err, sizeof(err));
 	if (r == 0)
 		r = vipd_handoff_open(d, err, sizeof(err));
+	if (r == 0)
+		r = vipd_metrics_listen(d, err, sizeof(err));
 	if (r < 0)
 		fatal("%s", err);
 	/* Parsing the configuration and loading the gate are done. */
@@ -243,6 +247,7 @@ static void teardown(struct vipd *d)
 	vipd_session_free_all(d);
 	vipd_follow_free(d);
 	vipd_events_free(d);
+	vipd_metrics_free(d);
 	vipd_checks_free(d);
 	ev_unref(d->ev);
 	free(d->ifindex);

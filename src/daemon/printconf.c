@@ -63,6 +63,15 @@ static void print_settings(FILE *f, const struct conf *c)
 		fputc('\n', f);
 	}
 	fprintf(f, "handoff-port %u\n", c->handoff_port);
+	if (c->metrics_port) {
+		char a[INET6_ADDRSTRLEN];
+		int v6 = c->metrics_addr.family == AF_INET6;
+
+		inet_ntop(c->metrics_addr.family, c->metrics_addr.addr, a,
+			  sizeof(a));
+		fprintf(f, "metrics-listen %s%s%s:%u\n", v6 ? "[" : "", a,
+			v6 ? "]" : "", c->metrics_port);
+	}
 }
 
 static void print_cluster(FILE *f, const struct conf *c)

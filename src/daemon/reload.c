@@ -59,6 +59,12 @@ static int check_top(const struct conf *a, const struct conf *b, char *why,
 	if (strcmp(a->handoff_key, b->handoff_key) != 0 ||
 	    a->handoff_port != b->handoff_port)
 		return refuse(why, len, "handoff-key or handoff-port changed");
+	if (a->metrics_port != b->metrics_port ||
+	    (a->metrics_port && !same_addr(&a->metrics_addr, &b->metrics_addr))) {
+		snprintf(why, len, "metrics-listen changed; restart vipd to "
+			 "apply it");
+		return -EINVAL;
+	}
 	if (a->nnodes != b->nnodes)
 		return refuse(why, len, "the cluster's nodes changed");
 	for (unsigned i = 0; i < a->nnodes; i++)

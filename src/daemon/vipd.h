@@ -25,6 +25,7 @@
 struct vipd_req {
 	uint64_t reqid;           /* 0: free */
 	uint64_t conn;            /* control connection to answer */
+	enum ctl_cmd cmd;         /* claim, release or move */
 	unsigned vip;
 	struct ev_src *timer;     /* owned: --wait deadline, or NULL */
 	struct vipd *d;           /* back-pointer for the timer */
@@ -33,6 +34,8 @@ struct vipd_req {
 struct vipd_check;
 struct vipd_follow;
 struct vipd_events;
+struct vipd_metrics;
+struct http;
 
 struct vipd_session {
 	uint64_t conn;            /* control connection; 0: ended */
@@ -79,6 +82,8 @@ struct vipd {
 	struct vipd_check *checks;        /* owned, per VIP (check.c) */
 	struct vipd_follow *follows;      /* owned, per VIP (follow.c) */
 	struct vipd_events *events;       /* owned (events.c) */
+	struct vipd_metrics *metrics;     /* owned (metrics.c) */
+	struct http *http;                /* owned: metrics-listen, or NULL */
 	uint32_t self_id;
 	int stopping;                     /* SIGTERM: released, leaving */
 	int stop_ordered;                 /* our release-all came back */

@@ -414,3 +414,22 @@ VIP_PUBLIC int vip_request(struct vip_client *c, const char *line,
 	*ret_json = reply;
 	return reply_result(c, reply, &rep);
 }
+
+VIP_PUBLIC int vip_metrics(struct vip_client *c, int timeout_ms, char **ret)
+{
+	struct ctl_req req = {.cmd = CTL_METRICS};
+	struct reply rep;
+	char *line;
+	int r;
+
+	if (!c || !ret)
+		return -EINVAL;
+	*ret = NULL;
+	r = request(c, &req, timeout_ms, &rep, &line);
+	if (r == 0)
+		r = reply_parse_text(line, strlen(line), "metrics", ret);
+	free(line);
+	if (r < 0 && !c->last_error[0])
+		error_msg(c, "malformed metrics reply from vipd");
+	return r;
+}

@@ -452,3 +452,25 @@ int reply_event_position(const char *line, size_t len, uint64_t *seq,
 	memcpy(inc, i, 17);
 	return 0;
 }
+
+int reply_parse_text(const char *line, size_t len, const char *key,
+		     char **ret)
+{
+	struct json_object *o = parse_object(line, len), *v;
+	const char *t;
+	int r = -EBADMSG;
+
+	*ret = NULL;
+	if (!o)
+		return -EBADMSG;
+	if (json_object_object_get_ex(o, key, &v) && v &&
+	    json_object_is_type(v, json_type_string)) {
+		t = json_object_get_string(v);
+		if (strlen(t) == (size_t)json_object_get_string_len(v)) {
+			*ret = strdup(t);
+			r = *ret ? 0 : -ENOMEM;
+		}
+	}
+	json_object_put(o);
+	return r;
+}

@@ -57,6 +57,11 @@ int reply_parse_event(const char *line, size_t len, struct vip_event *ret);
 int reply_event_position(const char *line, size_t len, uint64_t *seq,
 			 char *inc, size_t ilen);
 
+/* The string member key of a reply line, as a new string in *ret.  0,
+ * -EBADMSG (absent, not a string, NUL inside) or -ENOMEM. */
+int reply_parse_text(const char *line, size_t len, const char *key,
+		     char **ret);
+
 /* Returns the -errno for a vipd error code (see vip.h); -EPROTO if unknown. */
 int reply_errno(const char *code);
 

@@ -45,13 +45,14 @@ static const struct ctl_syntax ctl_syntax[] = {
 	 "watch [--since INCARNATION:SEQ]"},
 	{"reload", CTL_RELOAD, 0, 0, 0, "reload"},
 	{"ping", CTL_PING, 0, 0, 0, "ping"},
+	{"metrics", CTL_METRICS, 0, 0, 0, "metrics"},
 };
 
 static const char *const ctl_cmd_name[] = {
 	[CTL_STATUS] = "status",   [CTL_CLAIM] = "claim",
 	[CTL_RELEASE] = "release", [CTL_MOVE] = "move",
 	[CTL_WATCH] = "watch",	   [CTL_RELOAD] = "reload",
-	[CTL_PING] = "ping",
+	[CTL_PING] = "ping",	   [CTL_METRICS] = "metrics",
 };
 
 const char *ctl_cmd_to_string(enum ctl_cmd cmd)
@@ -371,14 +372,14 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *ret,
 	if (n == 0)
 		return fail(reason, rlen,
 			    "empty request; expected status, claim, release, "
-			    "move, watch, reload or ping");
+			    "move, watch, reload, ping or metrics");
 	for (i = 0; i < sizeof(ctl_syntax) / sizeof(ctl_syntax[0]); i++)
 		if (tok_eq(&tok[0], ctl_syntax[i].word))
 			break;
 	if (i == sizeof(ctl_syntax) / sizeof(ctl_syntax[0]))
 		return fail(reason, rlen,
 			    "unknown command '%s'; expected status, claim, "
-			    "release, move, watch, reload or ping",
+			    "release, move, watch, reload, ping or metrics",
 			    quote(&tok[0], q));
 	memset(&r, 0, sizeof(r));
 	r.cmd = ctl_syntax[i].cmd;
@@ -391,17 +392,15 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *ret,
 
 static int req_valid(const struct ctl_req *r)
 {
-	int need_vip = r->cmd != CTL_STATUS && r->cmd != CTL_WATCH &&
-		       r->cmd != CTL_RELOAD && r->cmd != CTL_PING;
+	int need_vip = r->cmd == CTL_CLAIM || r->cmd == CTL_RELEASE ||
+		       r->cmd == CTL_MOVE;
 
 	if (!ctl_cmd_to_string(r->cmd) || !memchr(r->vip, 0, CTL_NAME_MAX) ||
 	    !memchr(r->node, 0, CTL_NAME_MAX))
 		return 0;
 	if ((need_vip || r->vip[0]) && !ctl_name_valid(r->vip))
 		return 0;
-	if ((r->cmd == CTL_WATCH || r->cmd == CTL_RELOAD ||
-	     r->cmd == CTL_PING) &&
-	    r->vip[0])
+	if (r->cmd != CTL_STATUS && !need_vip && r->vip[0])
 		return 0;
 	if ((r->cmd == CTL_MOVE) != (r->node[0] != '\0'))
 		return 0;

@@ -27,6 +27,7 @@ enum ctl_cmd {
 	CTL_WATCH,	/* watch [--since INCARNATION:SEQ] */
 	CTL_RELOAD,	/* reload (vipd's own user or root) */
 	CTL_PING,	/* ping: a session's keep-alive, never answered */
+	CTL_METRICS,	/* metrics: Prometheus text in "metrics" */
 };
 
 struct ctl_req {

@@ -117,16 +117,16 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{"empty line", "\n", 0,
 	 "empty request; expected status, claim, release, move, watch, "
-	 "reload or ping"},
+	 "reload, ping or metrics"},
 	{"only spaces", "   ", 0,
 	 "empty request; expected status, claim, release, move, watch, "
-	 "reload or ping"},
+	 "reload, ping or metrics"},
 	{"unknown command", "grab db", 0,
 	 "unknown command 'grab'; expected status, claim, release, move, "
-	 "watch, reload or ping"},
+	 "watch, reload, ping or metrics"},
 	{"command is case sensitive", "STATUS", 0,
 	 "unknown command 'STATUS'; expected status, claim, release, move, "
-	 "watch, reload or ping"},
+	 "watch, reload, ping or metrics"},
 	{"NUL byte", "status\0db", 9,
 	 "request: NUL byte at column 7; send printable text"},
 	{"tab", "status\tdb", 0,
