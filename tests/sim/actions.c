@@ -69,7 +69,7 @@ static const char *res(int r)
 static void do_claim(unsigned i)
 {
 	unsigned k = sim_rnd(S.g.conf.nvips), kind = sim_rnd(10);
-	int wait = !sim_rnd(3), r;
+	int wait = sim_rnd(3) ? 0 : 1 + (int)sim_rnd(2), r;
 	uint64_t term = 0;
 	struct core_vip_info vi;
 
@@ -81,8 +81,33 @@ static void do_claim(unsigned i)
 	else if (kind >= 8)
 		term = sim_max_term(k) + 1 + sim_rnd(3);
 	r = g_claim(&S.g, i, S.g.conf.vips[k].name, term, wait);
+	S.claim_id[i] = S.g.reqid;
+	S.claim_vip[i] = k;
 	sim_log("n%u claim v%u term=%llu%s -> %s", i + 1, k,
-		(unsigned long long)term, wait ? " --wait" : "", res(r));
+		(unsigned long long)term,
+		wait == CORE_CLAIM_QUEUE ? " queue" : wait ? " --wait" : "",
+		res(r));
+}
+
+/* Node i's client goes away: its last claim is withdrawn (0), or its
+ * session ends: release v at the term i's table shows (1). */
+static void do_withdraw(unsigned i, unsigned how)
+{
+	unsigned k = how ? sim_rnd(S.g.conf.nvips) : S.claim_vip[i];
+	const char *vip = S.g.conf.vips[k].name;
+	struct core_vip_info vi;
+	int r;
+
+	if (!how) {
+		r = S.claim_id[i] ? g_cancel(&S.g, i, vip, S.claim_id[i]) : 0;
+		S.claim_id[i] = 0;
+		sim_log("n%u withdraws its claim of v%u -> %d", i + 1, k, r);
+		return;
+	}
+	core_vip_get(S.g.nodes[i].core, k, &vi);
+	r = g_release_held(&S.g, i, vip, vi.term);
+	sim_log("n%u session of v%u ends, release at term %llu -> %s", i + 1,
+		k, (unsigned long long)vi.term, res(r));
 }
 
 static void do_release_or_move(unsigned i, int move)
@@ -262,8 +287,10 @@ void sim_action(void)
 		sim_log("actuator %s", S.upfail ? "flaky" : "healthy");
 	} else if (i < 0)
 		return;
-	else if (w < 41)
+	else if (w < 37)
 		do_claim((unsigned)i);
+	else if (w < 41)
+		do_withdraw((unsigned)i, w >= 39);
 	else if (w < 45)
 		do_contend((unsigned)i);
 	else if (w < 62)

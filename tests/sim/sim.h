@@ -35,6 +35,8 @@ struct sim {
 	uint64_t wake_at[G_MAX_NODES];   /* hung until */
 	uint64_t attach_at[G_MAX_NODES]; /* engine lost until */
 	uint64_t start_at[G_MAX_NODES];  /* dead until; 0: until heal */
+	uint64_t claim_id[G_MAX_NODES];  /* its last claim, to withdraw */
+	unsigned claim_vip[G_MAX_NODES];
 
 	/* checker state */
 	uint64_t last_term[G_MAX_NODES][G_MAX_VIPS];
