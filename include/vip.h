@@ -191,6 +191,14 @@ const char *const *vip_status_config_differs(const struct vip_status *s,
 					     size_t vip, size_t *n);
 
 /*
+ * What drives s->vips[vip] on this node, in one line: "session of pid N,
+ * keep-alive N ms", "check passing (N runs, last: exit status 0)",
+ * "follows group NAME: N members here", or "" for explicit claims only.
+ * Valid until vip_status_free(s).  Since VIP_0.3.
+ */
+const char *vip_status_driver(const struct vip_status *s, size_t vip);
+
+/*
  * The members whose table this node's sync still waits for (a member
  * whose records it cannot read keeps it waiting: nothing changes hands),
  * as a NULL-ended array of *n names; none when synced. Valid until

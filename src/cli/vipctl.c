@@ -246,6 +246,10 @@ static void print_status(const struct vip_status *s)
 	       "ADDRESSES");
 	for (i = 0; i < s->n_vips; i++)
 		print_vip_row(&s->vips[i], wname, wholder);
+	for (i = 0; i < s->n_vips; i++)
+		if (vip_status_driver(s, i)[0])
+			printf("%s: %s\n", s->vips[i].name,
+			       vip_status_driver(s, i));
 	for (i = 0; i < s->n_vips; i++) {
 		char label[128];
 

@@ -5,6 +5,7 @@
  * the whole line -EBADMSG rather than half a result. Never logs.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,11 +270,45 @@ struct status_ext {
 	size_t *n_differs;
 	char **waiting;   /* node: sync_waiting_for, NULL-ended */
 	size_t n_waiting;
+	char (*driver)[128]; /* per VIP: session, check or follow, or "" */
 };
 
 static struct status_ext *ext_of(const struct vip_status *s)
 {
 	return (struct status_ext *)(uintptr_t)s;
+}
+
+/* One line on what drives the VIP here: a session, a check, a group. */
+static int parse_driver(struct json_object *v, char *buf, size_t len)
+{
+	char last[64] = "", group[VIP_NAME_MAX] = "", state[16] = "";
+	uint64_t a = 0, b = 0;
+	struct json_object *d;
+	int k = 0;
+
+	buf[0] = '\0';
+	if (json_object_object_get_ex(v, "session", &d) && d) {
+		k = get_u64(d, "pid", &a, REQ);
+		if (k == 0)
+			k = get_u64(d, "keepalive_ms", &b, OPT);
+		snprintf(buf, len, "session of pid %llu, keep-alive %llu ms",
+			 (unsigned long long)a, (unsigned long long)b);
+	} else if (json_object_object_get_ex(v, "check", &d) && d) {
+		k = get_str(d, "state", state, sizeof(state), REQ | TRUNC);
+		if (k == 0)
+			k = get_u64(d, "runs", &a, OPT);
+		if (k == 0)
+			k = get_str(d, "last", last, sizeof(last), TRUNC);
+		snprintf(buf, len, "check %s (%llu runs, last: %s)", state,
+			 (unsigned long long)a, last);
+	} else if (json_object_object_get_ex(v, "follow", &d) && d) {
+		k = get_str(d, "group", group, sizeof(group), REQ);
+		if (k == 0)
+			k = get_u64(d, "members_here", &a, OPT);
+		snprintf(buf, len, "follows group %s: %llu member%s here",
+			 group, (unsigned long long)a, a == 1 ? "" : "s");
+	}
+	return k;
 }
 
 static int parse_vips(struct json_object *o, struct status_ext *x)
@@ -291,7 +326,8 @@ static int parse_vips(struct json_object *o, struct status_ext *x)
 	s->vips = calloc(n ? n : 1, sizeof(*s->vips));
 	x->differs = calloc(n ? n : 1, sizeof(*x->differs));
 	x->n_differs = calloc(n ? n : 1, sizeof(*x->n_differs));
-	if (!s->vips || !x->differs || !x->n_differs)
+	x->driver = calloc(n ? n : 1, sizeof(*x->driver));
+	if (!s->vips || !x->differs || !x->n_differs || !x->driver)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		s->n_vips = i + 1; /* so vip_status_free() sees partial ones */
@@ -300,6 +336,8 @@ static int parse_vips(struct json_object *o, struct status_ext *x)
 		if (k == 0)
 			k = get_str_array(v, "config_differs", &x->differs[i],
 					  &x->n_differs[i]);
+		if (k == 0)
+			k = parse_driver(v, x->driver[i], sizeof(x->driver[i]));
 		if (k < 0)
 			return k;
 	}
@@ -357,6 +395,7 @@ VIP_PUBLIC void vip_status_free(struct vip_status *s)
 	}
 	free(x->differs);
 	free(x->n_differs);
+	free(x->driver);
 	free_str_array(x->waiting);
 	free(s->vips);
 	free(x);
@@ -374,6 +413,16 @@ VIP_PUBLIC const char *const *vip_status_config_differs(
 		return none;
 	*n = x->n_differs[vip];
 	return (const char *const *)x->differs[vip];
+}
+
+VIP_PUBLIC const char *vip_status_driver(const struct vip_status *s,
+					 size_t vip)
+{
+	const struct status_ext *x = ext_of(s);
+
+	if (!s || vip >= s->n_vips || !x->driver)
+		return "";
+	return x->driver[vip];
 }
 
 VIP_PUBLIC const char *const *vip_status_sync_waiting(

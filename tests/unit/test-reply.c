@@ -192,6 +192,35 @@ static void status_extras_name_odd_and_awaited_members(void **state)
 	vip_status_free(s);
 }
 
+static void status_names_what_drives_each_vip(void **state)
+{
+	static const char line[] =
+		"{\"ok\":true,\"node\":{\"name\":\"n1\"},\"vips\":["
+		"{\"name\":\"a\",\"state\":\"live\",\"session\":{\"pid\":42,"
+		"\"keepalive_ms\":1500}},"
+		"{\"name\":\"b\",\"state\":\"live\",\"check\":{\"state\":\"failing\","
+		"\"runs\":7,\"last\":\"exit status 1\"}},"
+		"{\"name\":\"c\",\"state\":\"live\",\"follow\":{\"group\":\"app\","
+		"\"members_here\":2},\"session\":null},"
+		"{\"name\":\"d\",\"state\":\"live\"}]}";
+	static const char bad[] =
+		"{\"ok\":true,\"node\":{\"name\":\"n1\"},\"vips\":["
+		"{\"name\":\"a\",\"state\":\"live\",\"session\":{\"pid\":\"x\"}}]}";
+	struct vip_status *s;
+
+	assert_int_equal(reply_parse_status(line, strlen(line), &s), 0);
+	assert_string_equal(vip_status_driver(s, 0),
+			    "session of pid 42, keep-alive 1500 ms");
+	assert_string_equal(vip_status_driver(s, 1),
+			    "check failing (7 runs, last: exit status 1)");
+	assert_string_equal(vip_status_driver(s, 2),
+			    "follows group app: 2 members here");
+	assert_string_equal(vip_status_driver(s, 3), "");
+	assert_string_equal(vip_status_driver(s, 4), "");
+	vip_status_free(s);
+	assert_int_equal(reply_parse_status(bad, strlen(bad), &s), -EBADMSG);
+}
+
 static void malformed_status_is_refused_without_leaks(void **state)
 {
 	static const char *const cases[] = {
@@ -292,6 +321,7 @@ int main(void)
 		cmocka_unit_test(long_reason_is_truncated),
 		cmocka_unit_test(status_reply_fills_node_and_vips),
 		cmocka_unit_test(status_extras_name_odd_and_awaited_members),
+		cmocka_unit_test(status_names_what_drives_each_vip),
 		cmocka_unit_test(malformed_status_is_refused_without_leaks),
 		cmocka_unit_test(events_parse_with_absent_and_null_members),
 		cmocka_unit_test(error_codes_map_to_errno),

@@ -43,6 +43,7 @@ ok "both checks failing, db unassigned"
 say "2. n1's check passes: n1 claims db"
 pass n1
 wait_holder 5 db n1 live $BED_NODES || fail "db not live at n1 after its check passed"
+bed_vipctl n1 status | grep -q '^db: check passing (' || fail "vipctl status on n1 does not show the check: $(bed_vipctl n1 status)"
 ok "db live at n1 ($(vf n1 db .check.state), $(vf n1 db .check.runs) runs)"
 
 say "3. n2's check passes too: n2 waits, db stays at n1"

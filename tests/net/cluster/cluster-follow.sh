@@ -37,6 +37,8 @@ wait_holder 1 db null unassigned $BED_NODES || fail "db assigned with no member 
 [ "$(vf n1 db .follow.joined)" = true ] || fail "n1's vipd does not observe group app: $(vf n1 db .follow)"
 app n1
 wait_holder 5 db n1 live $BED_NODES || fail "db not live at n1 after its member joined"
+bed_vipctl n1 status | grep -q '^db: follows group app: 1 member here' ||
+	fail "vipctl status on n1 does not show the group: $(bed_vipctl n1 status)"
 ok "db live at n1, the group's only member"
 
 say "2. n2's application joins too: db stays at n1, n2 is next"

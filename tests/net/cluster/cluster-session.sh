@@ -56,6 +56,8 @@ hold n1 hold1 --timeout 1
 h1=$HOLD_PID
 wait_holder 5 db n1 live $BED_NODES || fail "hold on n1: db not live: $(cat "$BED_DIR/hold1.log")"
 [ "$(vf n1 db .session.keepalive_ms)" = 1000 ] || fail "n1 status shows no session: $(vf n1 db .session)"
+bed_vipctl n1 status | grep -q "^db: session of pid $h1, keep-alive 1000 ms" ||
+	fail "vipctl status on n1 does not show the session: $(bed_vipctl n1 status)"
 bed_probe_start all --target "$VIP" --port "$PORT" --duration-ms 0
 hold n2 hold2 --timeout 1 --wait 60
 h2=$HOLD_PID
