@@ -175,6 +175,32 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return c->cb ? c->cb(nlh, c->data) : MNL_CB_OK;
 }
 
+/*
+ * libmnl trusts nlmsg_len. 1.0.4 compares it as an int, so a length of
+ * 2^31 or more passes mnl_nlmsg_ok() and walks off the buffer; and its
+ * attribute walk runs to the aligned end of the message, so an unaligned
+ * last message let an attribute be read up to 3 bytes past the datagram.
+ * Both found by fuzz-netlink.
+ */
+bool nl_frames_ok(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	const struct nlmsghdr *nlh;
+
+	if (len > INT32_MAX)
+		return false;
+	while (len >= sizeof(*nlh)) {
+		nlh = (const struct nlmsghdr *)p;
+		/* nlmsg_len <= len <= INT32_MAX: its alignment cannot wrap */
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len ||
+		    NLMSG_ALIGN(nlh->nlmsg_len) > len)
+			return false;
+		p += NLMSG_ALIGN(nlh->nlmsg_len);
+		len -= NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	return true;
+}
+
 static int recv_replies(struct nl *nl, uint32_t seq, struct call *c)
 {
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
@@ -189,6 +215,8 @@ static int recv_replies(struct nl *nl, uint32_t seq, struct call *c)
 		n = mnl_socket_recvfrom(nl->sock, nl->rx, sizeof(nl->rx));
 		if (n == -1)
 			return -errno;
+		if (!nl_frames_ok(nl->rx, (size_t)n))
+			return -EBADMSG;
 		errno = 0;
 		r = mnl_cb_run2(nl->rx, (size_t)n, seq, nl->portid, data_cb, c,
 				ctl, NLMSG_MIN_TYPE);
