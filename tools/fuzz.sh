@@ -10,7 +10,8 @@
 # $FUZZ_BUILD/findings/<target>/ (crash-*, leak-*, timeout-*, oom-*) and
 # replays with: $FUZZ_BUILD/fuzz/fuzz-<target> FILE
 # New inputs grow $FUZZ_BUILD/corpus/<target>/; fuzz/corpus/ is only read.
-# Exits 1 if any target found something. FUZZ_BUILD defaults to build-fuzz.
+# Exits 1 if any target found something. FUZZ_BUILD defaults to build-fuzz;
+# FUZZ_ARGS adds libFuzzer options (e.g. "-entropic=0 -max_len=1024").
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -46,8 +47,9 @@ rc=0
 for t in $targets; do
 	work="$build/corpus/$t" found="$build/findings/$t" log="$build/fuzz-$t.log"
 	mkdir -p "$work" "$found"
+	# shellcheck disable=SC2086
 	"$build/fuzz/fuzz-$t" -max_total_time="$secs" -timeout=10 \
-		-print_final_stats=1 -artifact_prefix="$found/" \
+		-print_final_stats=1 -artifact_prefix="$found/" ${FUZZ_ARGS:-} \
 		"$work" "fuzz/corpus/$t" >"$log" 2>&1 || true
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
