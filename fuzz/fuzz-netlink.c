@@ -3,7 +3,9 @@
  * Fuzz target for the link-event parser (src/net/link.c): arbitrary bytes
  * as one datagram from RTNLGRP_LINK. The input is copied to an aligned
  * buffer, as the kernel's datagrams are; every reported name must be a
- * string of at most IFNAMSIZ - 1 bytes.
+ * string of at most IFNAMSIZ - 1 bytes. The buffer's tail up to the next
+ * 8 bytes is zeroed and poisoned: libmnl (not instrumented) reads zeros
+ * there and carries on, and the first instrumented read of it is caught.
  */
 #include <assert.h>
 #include <net/if.h>
@@ -12,6 +14,16 @@
 #include <string.h>
 
 #include "net/link.h"
+
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,18 +38,20 @@ static void event_cb(int ifindex, const char *ifname, bool is_up, void *ud)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t events = 0;
-	void *buf;
+	size_t events = 0, cap = (size + 8) & ~(size_t)7;
+	uint8_t *buf;
 	int r;
 
 	if (size > 65536)
 		return 0;
-	buf = malloc(size ? size : 1);
+	buf = calloc(1, cap);
 	if (!buf)
 		return 0;
 	memcpy(buf, data, size);
+	ASAN_POISON_MEMORY_REGION(buf + size, cap - size);
 	r = link_parse(buf, size, event_cb, &events);
 	assert(r < 0 || (size_t)r == events);
+	ASAN_UNPOISON_MEMORY_REGION(buf + size, cap - size);
 	free(buf);
 	return 0;
 }

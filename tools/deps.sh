@@ -1,12 +1,13 @@
 #!/bin/sh
 # Installs what vipd needs to build and test, from Debian's packages.
+# (libclang-rt-dev: the libFuzzer and sanitizer runtimes of tools/fuzz.sh.)
 # Idempotent; skips apt when everything is already there.
 set -eu
 PKGS="meson ninja-build pkg-config gcc clang libc6-dev
 libmnl-dev libnftnl-dev libnftables-dev nftables libcpg-dev libquorum-dev
 libvotequorum-dev libcorosync-common-dev corosync libcap-ng-dev
 libcmap-dev libsystemd-dev libcmocka-dev libjson-c-dev iproute2 jq util-linux procps cppcheck socat
-clang-tidy"
+clang-tidy libclang-rt-dev"
 # tests/pkg: build the Debian packages, check them, install them on a clean
 # root and boot it
 PKGS="$PKGS debhelper dpkg-dev lintian mmdebstrap git systemd-container"

@@ -322,7 +322,8 @@ static void item_announce(struct conf_parser *p, struct vip_state *vs)
 }
 
 /* Resolves a user or group name, or a decimal id, at load time. */
-static bool resolve_id(const char *s, bool is_group, uint32_t *ret)
+static bool resolve_id(const struct conf_parser *p, const char *s,
+		       bool is_group, uint32_t *ret)
 {
 	const struct passwd *pw;
 	const struct group *gr;
@@ -332,6 +333,8 @@ static bool resolve_id(const char *s, bool is_group, uint32_t *ret)
 		if (conf_parse_u32(s, &v) < 0 || v == UINT32_MAX)
 			return false;
 		*ret = v;
+	} else if (p->flags & CONF_LOAD_NO_NSS) {
+		*ret = CONF_ID_NO_NSS;
 	} else if (is_group) {
 		gr = getgrnam(s);
 		if (!gr)
@@ -367,11 +370,11 @@ static void item_allow(struct conf_parser *p, struct vip_state *vs)
 	if (!conf_take_name(p, t, a.is_group ? "group name" : "user name",
 			    a.name))
 		;
-	else if (!resolve_id(a.name, a.is_group, &a.id) &&
+	else if (!resolve_id(p, a.name, a.is_group, &a.id) &&
 		 strspn(a.name, "0123456789") == strlen(a.name))
 		conf_perr(p, &t->pos, "%s id %s is out of range, use 0 to %u",
 			  what, a.name, UINT32_MAX - 1);
-	else if (!resolve_id(a.name, a.is_group, &a.id))
+	else if (!resolve_id(p, a.name, a.is_group, &a.id))
 		conf_perr(p, &t->pos,
 			  "unknown %s '%s', create it or use a "
 			  "numeric id",

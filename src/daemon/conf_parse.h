@@ -25,6 +25,10 @@
 
 /* conf_load_buffer_flags() flags */
 #define CONF_LOAD_NO_INCLUDE 0x1 /* refuse include: touch no file (fuzzing) */
+/* user and group names resolve to CONF_ID_NO_NSS without asking NSS, which
+ * reads /etc/passwd and friends on every call (fuzzing) */
+#define CONF_LOAD_NO_NSS 0x2
+#define CONF_ID_NO_NSS 65534U
 
 /*
  * Loads the file at path into *ret, following includes relative to the

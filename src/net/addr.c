@@ -128,6 +128,18 @@ static int present_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+int addr_present_parse(const void *buf, size_t len, int ifindex,
+		       const struct conf_addr *a, char *reason, size_t rlen)
+{
+	struct present p = {.a = a, .alen = addr_size(a), .ifindex = ifindex};
+	int r;
+
+	if (!p.alen || ifindex <= 0)
+		return -EINVAL;
+	r = nl_replies_parse(buf, len, present_cb, &p, reason, rlen);
+	return r < 0 ? r : p.found;
+}
+
 int addr_present(struct nl *nl, int ifindex, const struct conf_addr *a)
 {
 	struct present p = {.a = a, .alen = addr_size(a), .ifindex = ifindex};

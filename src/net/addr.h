@@ -41,4 +41,12 @@ int addr_del(struct nl *nl, int ifindex, const struct conf_addr *a,
  */
 int addr_present(struct nl *nl, int ifindex, const struct conf_addr *a);
 
+/*
+ * Looks for a on ifindex in one buffer of RTM_GETADDR replies, as
+ * addr_present() does (see nl_replies_parse()). Returns 1 if found, 0 if
+ * not, or -errno. Exposed for the fuzzer.
+ */
+int addr_present_parse(const void *buf, size_t len, int ifindex,
+		       const struct conf_addr *a, char *reason, size_t rlen);
+
 #endif

@@ -101,35 +101,12 @@ static int link_msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/*
- * libmnl 1.0.4 compares nlmsg_len as an int: a length of 2^31 or more
- * passes mnl_nlmsg_ok() and walks off the buffer (found by fuzz-netlink).
- * Check the framing of every message first, in size_t.
- */
-static bool frames_ok(const uint8_t *p, size_t len)
-{
-	const struct nlmsghdr *nlh;
-	size_t n;
-
-	while (len >= sizeof(*nlh)) {
-		nlh = (const struct nlmsghdr *)p;
-		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
-			return false;
-		n = NLMSG_ALIGN((size_t)nlh->nlmsg_len);
-		if (n >= len)
-			return true;
-		p += n;
-		len -= n;
-	}
-	return true;
-}
-
 int link_parse(const void *buf, size_t len, link_cb_t cb, void *ud)
 {
 	struct parse p = {.cb = cb, .ud = ud};
 	int r;
 
-	if (len > INT32_MAX || !frames_ok(buf, len))
+	if (!nl_frames_ok(buf, len))
 		return -EBADMSG;
 	errno = 0;
 	r = mnl_cb_run(buf, len, 0, 0, link_msg_cb, &p);

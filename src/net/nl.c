@@ -18,8 +18,6 @@ struct nl {
 	struct mnl_socket *sock; /* owned */
 	uint32_t portid;	 /* our netlink port id */
 	uint32_t seq;		 /* last sequence number used */
-	char *reason;		 /* caller's reason buffer, during nl_call */
-	size_t reason_len;	 /* its size */
 	char req[NL_BUF_SIZE];	 /* request being built */
 	char rx[NL_BUF_SIZE];	 /* replies */
 };
@@ -115,24 +113,37 @@ static void copy_ext_ack(const struct nlmsghdr *nlh, const struct nlmsgerr *err,
 			 char *reason, size_t len)
 {
 	const char *msg = NULL;
-	unsigned off = sizeof(*nlh) + sizeof(*err);
+	size_t off = sizeof(*err); /* of the TLVs in the payload */
 
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+	/* the original length comes from the wire: in size_t, no wrap
+	 * (an unsigned sum wrapped to any offset: found by fuzz-addr) */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (err->msg.nlmsg_len < sizeof(err->msg))
+			return;
 		off += err->msg.nlmsg_len - sizeof(err->msg);
-	if (off >= nlh->nlmsg_len)
+	}
+	if (off >= mnl_nlmsg_get_payload_len(nlh))
 		return;
-	mnl_attr_parse(nlh, off - sizeof(*nlh), ext_ack_attr_cb, &msg);
+	mnl_attr_parse(nlh, (unsigned)off, ext_ack_attr_cb, &msg);
 	if (msg && len)
 		snprintf(reason, len, "%s", msg);
 }
 
 struct call {
-	struct nl *nl; /* the socket, for the reason buffer */
-	mnl_cb_t cb;   /* caller's data callback, may be NULL */
-	void *data;    /* its argument */
+	mnl_cb_t cb;	   /* caller's data callback, may be NULL */
+	void *data;	   /* its argument */
+	char *reason;	   /* caller's buffer for the ext-ack text */
+	size_t reason_len; /* its size, 0 if none */
 };
+
+/* The kernel's -errno (-4095..-1, MAX_ERRNO) as errno; EPROTO for any
+ * other value (negating INT_MIN overflowed: found by fuzz-addr). */
+static int kernel_errno(int e)
+{
+	return e < 0 && e >= -4095 ? -e : EPROTO;
+}
 
 static int error_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -143,10 +154,10 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	copy_ext_ack(nlh, err, c->nl->reason, c->nl->reason_len);
+	copy_ext_ack(nlh, err, c->reason, c->reason_len);
 	if (err->error == 0)
 		return MNL_CB_STOP;
-	errno = err->error < 0 ? -err->error : err->error;
+	errno = kernel_errno(err->error);
 	return MNL_CB_ERROR;
 }
 
@@ -156,7 +167,7 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 	const int *err = mnl_nlmsg_get_payload(nlh);
 
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(*err) && *err < 0) {
-		errno = -*err;
+		errno = kernel_errno(*err);
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_STOP;
@@ -175,13 +186,67 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return c->cb ? c->cb(nlh, c->data) : MNL_CB_OK;
 }
 
-static int recv_replies(struct nl *nl, uint32_t seq, struct call *c)
+/*
+ * libmnl trusts nlmsg_len. 1.0.4 compares it as an int, so a length of
+ * 2^31 or more passes mnl_nlmsg_ok() and walks off the buffer; and its
+ * attribute walk runs to the aligned end of the message, so an unaligned
+ * last message let an attribute be read up to 3 bytes past the datagram.
+ * Both found by fuzz-netlink.
+ */
+bool nl_frames_ok(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	const struct nlmsghdr *nlh;
+
+	if (len > INT32_MAX)
+		return false;
+	while (len >= sizeof(*nlh)) {
+		nlh = (const struct nlmsghdr *)p;
+		/* nlmsg_len <= len <= INT32_MAX: its alignment cannot wrap */
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len ||
+		    NLMSG_ALIGN(nlh->nlmsg_len) > len)
+			return false;
+		p += NLMSG_ALIGN(nlh->nlmsg_len);
+		len -= NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	return true;
+}
+
+/* One buffer of replies: 1 if more are to come, 0 at the end, or -errno. */
+static int parse_replies(const void *buf, size_t len, uint32_t seq,
+			 uint32_t portid, struct call *c)
 {
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
 		[NLMSG_ERROR] = error_cb,
 		[NLMSG_DONE] = done_cb,
 		[NLMSG_OVERRUN] = overrun_cb,
 	};
+	int r;
+
+	if (!nl_frames_ok(buf, len))
+		return -EBADMSG;
+	errno = 0;
+	r = mnl_cb_run2(buf, len, seq, portid, data_cb, c, ctl, NLMSG_MIN_TYPE);
+	if (r == MNL_CB_ERROR)
+		return errno ? -errno : -EPROTO;
+	return r == MNL_CB_OK ? 1 : 0;
+}
+
+int nl_replies_parse(const void *buf, size_t len, mnl_cb_t cb, void *data,
+		     char *reason, size_t reason_len)
+{
+	struct call c = {.cb = cb,
+			 .data = data,
+			 .reason = reason,
+			 .reason_len = reason ? reason_len : 0};
+
+	if (c.reason_len)
+		reason[0] = '\0';
+	return parse_replies(buf, len, 0, 0, &c);
+}
+
+static int recv_replies(struct nl *nl, uint32_t seq, struct call *c)
+{
 	ssize_t n;
 	int r;
 
@@ -189,31 +254,24 @@ static int recv_replies(struct nl *nl, uint32_t seq, struct call *c)
 		n = mnl_socket_recvfrom(nl->sock, nl->rx, sizeof(nl->rx));
 		if (n == -1)
 			return -errno;
-		errno = 0;
-		r = mnl_cb_run2(nl->rx, (size_t)n, seq, nl->portid, data_cb, c,
-				ctl, NLMSG_MIN_TYPE);
-	} while (r == MNL_CB_OK);
-	if (r == MNL_CB_ERROR)
-		return errno ? -errno : -EPROTO;
-	return 0;
+		r = parse_replies(nl->rx, (size_t)n, seq, nl->portid, c);
+	} while (r == 1);
+	return r;
 }
 
 int nl_call(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	    char *reason, size_t len)
 {
-	struct call c = {.nl = nl, .cb = cb, .data = data};
-	int r;
+	struct call c = {.cb = cb,
+			 .data = data,
+			 .reason = reason,
+			 .reason_len = reason ? len : 0};
 
-	if (reason && len)
+	if (c.reason_len)
 		reason[0] = '\0';
 	/* a dump ends with NLMSG_DONE, the kernel sends no ack after it */
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) == -1)
 		return -errno;
-	nl->reason = reason;
-	nl->reason_len = reason ? len : 0;
-	r = recv_replies(nl, nlh->nlmsg_seq, &c);
-	nl->reason = NULL;
-	nl->reason_len = 0;
-	return r;
+	return recv_replies(nl, nlh->nlmsg_seq, &c);
 }

@@ -7,6 +7,7 @@
 #ifndef VIPD_NET_NL_H
 #define VIPD_NET_NL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,5 +46,23 @@ struct nlmsghdr *nl_msg(struct nl *nl, uint16_t type, uint16_t flags);
  */
 int nl_call(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	    char *reason, size_t len);
+
+/*
+ * Parses one buffer of replies as nl_call() does, any sequence number
+ * and port id: data messages go to cb, an ack or error (its ext-ack text
+ * copied to reason) or the end of a dump ends the call. Returns 1 if more
+ * replies are to come, 0 at the end, or -errno. Exposed for the fuzzer.
+ */
+int nl_replies_parse(const void *buf, size_t len, mnl_cb_t cb, void *data,
+		     char *reason, size_t reason_len);
+
+/*
+ * Checks the framing of a received buffer before libmnl walks it: every
+ * message at least a header long and its aligned size (the kernel
+ * reserves NLMSG_ALIGN(nlmsg_len) bytes per message) inside the buffer.
+ * Returns true if so; a shorter tail than a header is ignored, as libmnl
+ * does.
+ */
+bool nl_frames_ok(const void *buf, size_t len);
 
 #endif

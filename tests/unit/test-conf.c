@@ -400,6 +400,26 @@ static void quiet_load_and_missing_file(void **state)
 			 -EINVAL);
 }
 
+/* The fuzzer's loads ask no NSS: a name gets CONF_ID_NO_NSS, a number stays. */
+static void no_nss_names_skip_the_lookup(void **state)
+{
+	static const char text[] = HEAD "vip db { address 192.0.2.1; dev e\n"
+					" allow user no-such-user-xyz\n"
+					" allow group 7\n}\n";
+	struct conf c;
+
+	assert_int_equal(
+		conf_load_buffer("q", text, sizeof(text) - 1, &c, NULL),
+		-EINVAL);
+	assert_int_equal(conf_load_buffer_flags("q", text, sizeof(text) - 1,
+						CONF_LOAD_NO_NSS, &c, NULL),
+			 0);
+	assert_int_equal(c.vips[0].nallow, 2);
+	assert_int_equal(c.vips[0].allow[0].id, CONF_ID_NO_NSS);
+	assert_int_equal(c.vips[0].allow[1].id, 7);
+	conf_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +435,7 @@ int main(void)
 		cmocka_unit_test(errors_are_capped),
 		cmocka_unit_test(lookups_find_nodes_and_self),
 		cmocka_unit_test(quiet_load_and_missing_file),
+		cmocka_unit_test(no_nss_names_skip_the_lookup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,7 +84,17 @@ grep -qx "release db 2 caps=0000000000000000" "$BED_DIR/n1/hook.log" ||
 ok "hook ran: $(tr '\n' ';' <"$BED_DIR/n1/hook.log")"
 
 say "reload (SIGHUP): allow list and notify hook taken; a shared setting and a broken file refused"
-as_nobody() { bed_exec n1 setpriv --reuid=65534 --regid=65534 --clear-groups "$VIPCTL" --json "$@"; }
+# nobody runs copies of vipctl and the libvip.so.0 it loads, in a per-run
+# directory it can enter: the build tree may lie where it cannot (/root, mktemp -d)
+nb=$BED_DIR/nobody
+lib=$(ldd "$VIPCTL" | awk '$1 == "libvip.so.0" { print $3 }')
+[ -f "$lib" ] || fail "vipctl loads no libvip.so.0: $(ldd "$VIPCTL")"
+mkdir -m 755 "$nb"
+cp "$VIPCTL" "$lib" "$nb/" && chmod 755 "$nb/vipctl" "$nb/libvip.so.0"
+nobody_run() { bed_exec n1 setpriv --reuid=65534 --regid=65534 --clear-groups env LD_LIBRARY_PATH="$nb" "$@"; }
+nobody_run ldd "$nb/vipctl" | grep -q "libvip.so.0 => $nb/libvip.so.0" ||
+	fail "nobody cannot run $nb/vipctl with its libvip (TMPDIR must be one others can enter): $(nobody_run ldd "$nb/vipctl" 2>&1)"
+as_nobody() { nobody_run "$nb/vipctl" --json "$@"; }
 reloads() { grep -c "$1" "$BED_DIR/n1/vipd.log" || true; }
 hup() { # PATTERN: SIGHUP n1's vipd, wait for one more log line matching PATTERN
 	local before
