@@ -22,6 +22,7 @@
 #include "check.h"
 #include "control/server.h"
 #include "events.h"
+#include "hooks.h"
 #include "log.h"
 #include "session.h"
 #include "status.h"
@@ -101,6 +102,7 @@ void vipd_event(void *ud, const struct core_event *ev)
 		(int64_t)vipd_wall_ms(d, 0)));
 	publish(d, o);
 	json_object_put(o);
+	hooks_event(d, ev);
 	if (ev->vip >= 0) {
 		vipd_session_check(d, (unsigned)ev->vip);
 		vipd_check_act(d, (unsigned)ev->vip);

@@ -33,6 +33,7 @@ struct vipd_req {
 struct vipd_check;
 struct vipd_follow;
 struct vipd_events;
+struct vipd_hooks;
 
 struct vipd_session {
 	uint64_t conn;            /* control connection; 0: ended */
@@ -79,6 +80,7 @@ struct vipd {
 	struct vipd_check *checks;        /* owned, per VIP (check.c) */
 	struct vipd_follow *follows;      /* owned, per VIP (follow.c) */
 	struct vipd_events *events;       /* owned (events.c) */
+	struct vipd_hooks *hooks;         /* owned (hooks.c), lazily */
 	uint32_t self_id;
 	int stopping;                     /* SIGTERM: released, leaving */
 	int stop_ordered;                 /* our release-all came back */
