@@ -37,6 +37,18 @@ rc=0; out=$(bed_exec n1 "$VIPCTL" --socket /run/vipd/none.sock status 2>&1) || r
 [ "$rc" = 3 ] && [ "$out" = "vipctl: cannot reach vipd at /run/vipd/none.sock: is vipd running? (systemctl status vipd)" ] ||
 	fail "vipctl without vipd: exit $rc, $out"
 ok "check: $out"
+complete_words() { # WORDS...: what dist/vipctl.bash-completion offers for the last one
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	bed_exec n1 env PATH="$(dirname "$VIPCTL"):$PATH" bash -c '
+		complete() { :; }; . "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_vipctl; echo "${COMPREPLY[*]}"' "$CLUSTER_SRC/../../../dist/vipctl.bash-completion" vipctl "$@"
+}
+[ "$(complete_words claim "")" = db ] || fail "completion of claim's VIP: '$(complete_words claim "")'"
+[ "$(complete_words move db "")" = n1 ] || fail "completion of move's node: '$(complete_words move db "")'"
+[ "$(complete_words ch)" = check ] || fail "completion of a command: '$(complete_words ch)'"
+[ "$(complete_words status --j)" = --json ] || fail "completion of an option: '$(complete_words status --j)'"
+[ -z "$(complete_words hold db -- sta)" ] || fail "completion inside hold's COMMAND"
+ok "bash completion: VIP db, node n1, check, --json from the running vipd"
 
 say "capabilities of the running vipd"
 pid=$(bed_vipd_pid n1)
