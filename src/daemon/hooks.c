@@ -38,6 +38,8 @@ struct hook_job {
 	char prev[CONF_NAME_MAX];   /* holder before the change, "" none */
 	char holder[CONF_NAME_MAX]; /* holder after it, "" none */
 	char reason[128];	    /* vipd's why */
+	char path[CONF_PATH_MAX];   /* conf.notify when queued (a reload may
+				     * change it) */
 };
 
 struct hook_lane {
@@ -94,7 +96,7 @@ static void hook_exec(const struct vipd *d, const struct conf_vip *v,
 {
 	static char env[9][HOOK_ADDRS_MAX + 32]; /* the child's own copy */
 	char *const argv[] = {
-		(char *)(uintptr_t)d->conf.notify, (char *)(uintptr_t)j->event,
+		(char *)(uintptr_t)j->path, (char *)(uintptr_t)j->event,
 		(char *)(uintptr_t)v->name, (char *)(uintptr_t)j->term, NULL};
 	char *envp[10], addrs[HOOK_ADDRS_MAX];
 
@@ -112,7 +114,7 @@ static void hook_exec(const struct vipd *d, const struct conf_vip *v,
 		envp[i] = env[i];
 	envp[9] = NULL;
 	hooks_child_prepare();
-	execve(d->conf.notify, argv, envp);
+	execve(j->path, argv, envp);
 	_exit(127);
 }
 
@@ -155,7 +157,7 @@ static void lane_start(struct hook_lane *l)
 		}
 		log_errno(l->pid == -1 ? -errno : -ENOMEM,
 			  "notify hook '%s' %s of VIP '%s' not run",
-			  d->conf.notify, j->event, d->conf.vips[vip].name);
+			  j->path, j->event, d->conf.vips[vip].name);
 		l->child = ev_src_free(l->child);
 		l->timer = ev_src_free(l->timer);
 		l->pid = 0;
@@ -277,6 +279,7 @@ void hooks_run(struct vipd *d, unsigned vip, const struct hook_facts *f)
 		return;
 	}
 	job_fill(j, l, f);
+	snprintf(j->path, sizeof(j->path), "%s", d->conf.notify);
 	for (tail = &l->head; *tail; tail = &(*tail)->next)
 		;
 	*tail = j;
