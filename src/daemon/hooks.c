@@ -156,8 +156,8 @@ static void lane_start(struct hook_lane *l)
 			waitpid(l->pid, NULL, 0);
 		}
 		log_errno(l->pid == -1 ? -errno : -ENOMEM,
-			  "notify hook '%s' %s of VIP '%s' not run",
-			  j->path, j->event, d->conf.vips[vip].name);
+			  "notify hook '%s' %s of VIP '%s' not run", j->path,
+			  j->event, d->conf.vips[vip].name);
 		l->child = ev_src_free(l->child);
 		l->timer = ev_src_free(l->timer);
 		l->pid = 0;
