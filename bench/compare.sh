@@ -140,33 +140,8 @@ csv=$OUTDIR/results.csv
 	echo "raw: $RAW  summary: $csv  plot: $OUTDIR/outage.png  (took $(( $(date +%s) - t_start )) s)"
 } | tee "$OUTDIR/table.txt"
 
-# --- plot: grouped bars, median outage per scenario per tool, log scale ---------------------------
-dat=$OUTDIR/outage.dat
-{
-	printf 'scenario'; for tool in $TOOLS; do printf ' %s' "$tool"; done; echo
-	for sc in $SCENARIOS; do
-		printf '%s' "$sc"
-		for tool in $TOOLS; do
-			v=$(awk -F, -v t="$tool" -v s="$sc" '$1 == t && $2 == s { print $4 }' "$csv")
-			# log scale: 0 ms is drawn as 0.1 ms
-			awk -v v="$v" 'BEGIN { if (v == "") printf " NaN"; else if (v + 0 < 0.1) printf " 0.1"; else printf " %s", v }'
-		done
-		echo
-	done
-} >"$dat"
-ncol=$(( $(echo "$TOOLS" | wc -w) + 1 ))
-gnuplot <<-EOF || log "gnuplot failed"
-	set terminal pngcairo size 1000,560 noenhanced
-	set output '$OUTDIR/outage.png'
-	set title "Median client-visible outage per scenario ($REPS reps; vipd token ${TOKEN} ms join ${JOIN:-50} ms; 0 drawn as 0.1 ms)"
-	set style data histograms
-	set style histogram clustered gap 1
-	set style fill solid 0.85 border -1
-	set logscale y
-	set yrange [0.05:*]
-	set ylabel "outage (ms, log)"
-	set grid ytics
-	set key top left
-	plot for [i=2:$ncol] '$dat' using i:xtic(1) title columnheader(i)
-EOF
+# --- plot: grouped bars, median outage per scenario per tool, log scale; bars with two holders
+# at once are hatched and labelled (bench/plot.sh) ---------------------------------------------
+"$here/plot.sh" "$csv" "$OUTDIR/outage.png" "Median client-visible outage per scenario ($REPS reps; vipd token ${TOKEN} ms join ${JOIN:-50} ms; 0 drawn as 0.1 ms)" ||
+	log "plot.sh failed"
 exit 0

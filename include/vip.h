@@ -144,6 +144,15 @@ void vip_client_free(struct vip_client *c);
 const char *vip_client_last_error(const struct vip_client *c);
 
 /*
+ * Returns vipd's error code of the last refusal alone (e.g. "held",
+ * "stale-term", as in the table above), for programs that branch on it;
+ * "" if the last call succeeded or failed locally (then see the errno and
+ * vip_client_last_error()).  Valid until the next call on c.  Since
+ * VIP_0.4.
+ */
+const char *vip_client_last_code(const struct vip_client *c);
+
+/*
  * Claims vip for this node, with the application's election term (0 for
  * none), and waits up to timeout_ms (< 0: vipd's default, without a local
  * limit) for the VIP to be live here. Returns 0 and the VIP's new term in

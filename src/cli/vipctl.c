@@ -6,13 +6,13 @@
  * 0 done, 1 refused by vipd, 2 bad usage, 3 vipd unreachable, 4 timeout.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli/args.h"
 #include "cli/hold.h"
 #include "proto/ctl.h"
 #include "vip.h"
@@ -23,6 +23,7 @@ enum vipctl_exit {
 	VIPCTL_USAGE = 2,
 	VIPCTL_UNREACHABLE = 3,
 	VIPCTL_TIMEOUT = 4,
+	VIPCTL_DONE = -1, /* not an exit code: done, exit 0 */
 };
 
 #define VIPCTL_DEFAULT_TIMEOUT_MS 30000
@@ -41,10 +42,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vipctl [--socket PATH] [--json] [--timeout SECONDS] "
 		"COMMAND\n"
+		"       (options may also follow COMMAND; vipctl --version)\n"
 		"  status [VIP]                        who holds what, "
 		"members, quorum\n"
 		"  claim VIP [--term N] [--wait S]     put VIP on this node\n"
 		"  release VIP                         take VIP off this node\n"
+		"  check [VIP]                         for monitoring: exit 0 "
+		"if synced,\n"
+		"                                      quorate (and VIP live), "
+		"else 1\n"
 		"  move VIP NODE                       put VIP on NODE\n"
 		"  watch [--since INCARNATION:SEQ]     stream ownership "
 		"events (resume)\n"
@@ -76,10 +82,25 @@ static int exit_code(int r)
 	}
 }
 
+/* The socket vipctl talks to, as libvip chooses it. */
+static const char *socket_path(const struct vipctl *v)
+{
+	const char *p = v->socket ? v->socket : getenv("VIPD_SOCKET");
+
+	return p && p[0] ? p : VIP_DEFAULT_SOCKET;
+}
+
 static int fail(struct vipctl *v, int r)
 {
 	const char *why = vip_client_last_error(v->client);
 
+	if (r == -ECONNREFUSED) { /* nobody listens, or no socket at all */
+		fprintf(stderr,
+			"vipctl: cannot reach vipd at %s: is vipd running? "
+			"(systemctl status vipd)\n",
+			socket_path(v));
+		return VIPCTL_UNREACHABLE;
+	}
 	fprintf(stderr, "vipctl: %s: %s\n", ctl_cmd_to_string(v->req.cmd),
 		why[0] ? why : strerror(-r));
 	return exit_code(r);
@@ -95,45 +116,6 @@ static int parse_seconds(const char *s)
 	if (ctl_req_parse(line, strlen(line), &r, NULL, 0) < 0)
 		return -1;
 	return (int)r.wait_ms;
-}
-
-static int parse_options(struct vipctl *v, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "+s:jt:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			v->socket = optarg;
-			break;
-		case 'j':
-			v->json = 1;
-			break;
-		case 't':
-			v->timeout_ms = parse_seconds(optarg);
-			if (v->timeout_ms >= 0)
-				break;
-			fprintf(stderr,
-				"vipctl: --timeout expects seconds from 0 to "
-				"3600, got '%s'\n",
-				optarg);
-			return -EINVAL;
-		case 'h':
-			usage(stdout);
-			exit(VIPCTL_OK);
-		default:
-			usage(stderr);
-			return -EINVAL;
-		}
-	}
-	return optind;
 }
 
 /* Joins the command words into one request line and checks it. */
@@ -400,27 +382,115 @@ static int run_human(struct vipctl *v)
 	return r < 0 ? fail(v, r) : VIPCTL_OK;
 }
 
-int main(int argc, char **argv)
+/* vipctl check [VIP] (Nagios-style): one line; 0 when this node is
+ * synced and quorate (and VIP live on some node), 1 when not or refused,
+ * 3 when vipd is unreachable. */
+static int run_check(struct vipctl *v)
 {
-	struct vipctl v = {.timeout_ms = -1};
-	int i, r;
+	const struct vip_vip_status *x = NULL;
+	const char *vip = v->req.vip[0] ? v->req.vip : NULL;
+	struct vip_status *s;
+	char why[160] = "";
+	int r;
 
-	i = parse_options(&v, argc, argv);
-	if (i >= 0 && i < argc && !strcmp(argv[i], "hold"))
-		return vipctl_hold(v.socket, argc - i - 1, argv + i + 1);
-	if (i < 0 || parse_request(&v, argc - i, argv + i) < 0)
-		return VIPCTL_USAGE;
-	r = vip_client_new(v.socket, &v.client);
+	r = vip_status(v->client, vip, request_timeout(v), &s);
+	if (r < 0)
+		return fail(v, r);
+	if (vip && s->n_vips == 1)
+		x = &s->vips[0];
+	if (!s->node.quorate)
+		snprintf(why, sizeof(why), "node %s has no quorum",
+			 s->node.name);
+	else if (!s->node.synced)
+		snprintf(why, sizeof(why), "node %s has not learnt the VIP "
+			 "table (not synced)", s->node.name);
+	else if (vip && !x)
+		snprintf(why, sizeof(why), "no status of VIP %s", vip);
+	else if (x && (strcmp(x->state, "live") != 0 || !x->holder[0]))
+		snprintf(why, sizeof(why), "VIP %s is %s, holder %s", x->name,
+			 x->state, x->holder[0] ? x->holder : "none");
+	if (why[0])
+		printf("FAIL: %s\n", why);
+	else if (x)
+		printf("OK: %s live on %s (term %llu); node %s synced, "
+		       "quorate, %zu members\n", x->name, x->holder,
+		       (unsigned long long)x->term, s->node.name,
+		       s->node.n_members);
+	else
+		printf("OK: node %s synced, quorate, %zu members\n",
+		       s->node.name, s->node.n_members);
+	vip_status_free(s);
+	return why[0] ? VIPCTL_REFUSED : VIPCTL_OK;
+}
+
+/* The global options into v; VIPCTL_OK to go on, else an exit code. */
+static int take_args(struct vipctl *v, const struct vipctl_args *a)
+{
+	if (a->help) {
+		usage(stdout);
+		return VIPCTL_DONE;
+	}
+	if (a->version) {
+		printf("vipctl %s\n", VIPCTL_VERSION);
+		return VIPCTL_DONE;
+	}
+	v->socket = a->socket;
+	v->json = a->json;
+	if (a->timeout) {
+		v->timeout_ms = parse_seconds(a->timeout);
+		if (v->timeout_ms < 0) {
+			fprintf(stderr, "vipctl: --timeout expects seconds "
+				"from 0 to 3600, got '%s'\n", a->timeout);
+			return VIPCTL_USAGE;
+		}
+	}
+	return VIPCTL_OK;
+}
+
+static int run(struct vipctl *v, int check)
+{
+	int r = vip_client_new(v->socket, &v->client);
+
 	if (r < 0) {
 		fprintf(stderr, "vipctl: socket path: %s\n", strerror(-r));
 		return VIPCTL_USAGE;
 	}
-	if (v.json && v.req.cmd != CTL_WATCH)
-		r = run_json(&v);
-	else if (v.req.cmd == CTL_WATCH)
-		r = run_watch(&v);
+	if (check)
+		r = run_check(v);
+	else if (v->json && v->req.cmd != CTL_WATCH)
+		r = run_json(v);
+	else if (v->req.cmd == CTL_WATCH)
+		r = run_watch(v);
 	else
-		r = run_human(&v);
-	vip_client_free(v.client);
+		r = run_human(v);
+	vip_client_free(v->client);
 	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct vipctl v = {.timeout_ms = -1};
+	struct vipctl_args a;
+	char err[128];
+	int check, r;
+
+	if (vipctl_args_parse(argc, argv, &a, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vipctl: %s\n", err);
+		usage(stderr);
+		return VIPCTL_USAGE;
+	}
+	r = take_args(&v, &a);
+	if (r == VIPCTL_OK && a.nwords > 0 && !strcmp(a.words[0], "hold"))
+		r = vipctl_hold(v.socket, a.nwords - 1, a.words + 1);
+	else if (r == VIPCTL_OK) {
+		check = a.nwords > 0 && !strcmp(a.words[0], "check");
+		if (check)
+			a.words[0] = (char *)(uintptr_t)"status";
+		if (parse_request(&v, a.nwords, a.words) < 0)
+			r = VIPCTL_USAGE;
+		else
+			r = run(&v, check);
+	}
+	free(a.words);
+	return r < 0 ? VIPCTL_OK : r;
 }

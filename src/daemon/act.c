@@ -210,10 +210,7 @@ static int act_send(void *ud, const struct core_msg *m)
  * not be deleted: then the gate, not the address, keeps it quiet. */
 static void act_hook(struct vipd *d, const char *event, unsigned vip)
 {
-	struct core_vip_info vi;
-
-	core_vip_get(d->core, vip, &vi);
-	hooks_run(d, event, d->conf.vips[vip].name, vi.term);
+	hooks_act(d, event, vip);
 	service_changed(d);
 }
 

@@ -29,10 +29,14 @@
 #include "events.h"
 #include "metrics.h"
 #include "follow.h"
+#include "hooks.h"
 #include "service.h"
 #include "session.h"
 #include "vipd.h"
 
+#ifndef VIPD_VERSION /* meson sets it from the project's version */
+#define VIPD_VERSION "unknown"
+#endif
 #ifndef DEFAULT_CONF /* meson sets it from sysconfdir */
 #define DEFAULT_CONF "/etc/vipd/vipd.conf"
 #endif
@@ -43,7 +47,8 @@ static void usage(FILE *f)
 		   "  -c, --config FILE    configuration (default %s)\n"
 		   "  -n, --check-config   validate, print it normalised, exit\n"
 		   "  -v, --verbose        debug logging\n"
-		   "  -f, --foreground     accepted; vipd never forks\n",
+		   "  -f, --foreground     accepted; vipd never forks\n"
+		   "  -V, --version        print the version, exit\n",
 		DEFAULT_CONF);
 }
 
@@ -56,11 +61,12 @@ static int parse_args(int argc, char **argv, const char **path, int *check,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:nvfh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:nvfhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			*path = optarg;
@@ -75,6 +81,9 @@ static int parse_args(int argc, char **argv, const char **path, int *check,
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("vipd %s\n", VIPD_VERSION);
 			exit(0);
 		default:
 			usage(stderr);
@@ -249,6 +258,7 @@ static void teardown(struct vipd *d)
 	vipd_events_free(d);
 	vipd_metrics_free(d);
 	vipd_checks_free(d);
+	hooks_free(d);
 	ev_unref(d->ev);
 	free(d->ifindex);
 	free(d->held);

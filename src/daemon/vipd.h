@@ -36,6 +36,7 @@ struct vipd_follow;
 struct vipd_events;
 struct vipd_metrics;
 struct http;
+struct vipd_hooks;
 
 struct vipd_session {
 	uint64_t conn;            /* control connection; 0: ended */
@@ -84,6 +85,7 @@ struct vipd {
 	struct vipd_events *events;       /* owned (events.c) */
 	struct vipd_metrics *metrics;     /* owned (metrics.c) */
 	struct http *http;                /* owned: metrics-listen, or NULL */
+	struct vipd_hooks *hooks;         /* owned (hooks.c), lazily */
 	uint32_t self_id;
 	int stopping;                     /* SIGTERM: released, leaving */
 	int stop_ordered;                 /* our release-all came back */

@@ -29,6 +29,7 @@ void error_msg(struct vip_client *c, const char *fmt, ...)
 {
 	va_list ap;
 
+	c->last_code[0] = '\0'; /* a refusal sets it after this */
 	va_start(ap, fmt);
 	vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
 	va_end(ap);
@@ -228,8 +229,9 @@ int reply_result(struct vip_client *c, const char *line,
 		return set_error(c, r, "malformed reply from vipd");
 	if (ret->ok)
 		return 0;
-	return set_error(c, reply_errno(ret->error), "%s: %s", ret->error,
-			 ret->reason);
+	error_msg(c, "%s: %s", ret->error, ret->reason);
+	snprintf(c->last_code, sizeof(c->last_code), "%s", ret->error);
+	return reply_errno(ret->error);
 }
 
 int request(struct vip_client *c, const struct ctl_req *req,
@@ -239,6 +241,7 @@ int request(struct vip_client *c, const struct ctl_req *req,
 	int r;
 
 	c->last_error[0] = '\0';
+	c->last_code[0] = '\0';
 	if (ret_line)
 		*ret_line = NULL;
 	if (c->session[0])
@@ -295,6 +298,11 @@ VIP_PUBLIC void vip_client_free(struct vip_client *c)
 VIP_PUBLIC const char *vip_client_last_error(const struct vip_client *c)
 {
 	return c ? c->last_error : "";
+}
+
+VIP_PUBLIC const char *vip_client_last_code(const struct vip_client *c)
+{
+	return c ? c->last_code : "";
 }
 
 VIP_PUBLIC int vip_claim(struct vip_client *c, const char *vip, uint64_t term,
@@ -398,6 +406,7 @@ VIP_PUBLIC int vip_request(struct vip_client *c, const char *line,
 		return -EINVAL;
 	*ret_json = NULL;
 	c->last_error[0] = '\0';
+	c->last_code[0] = '\0';
 	if (c->session[0])
 		return set_error(c, -EBUSY, "this client's connection holds "
 				 "the session of '%s'; use another client",

@@ -30,6 +30,7 @@ struct vip_client {
 	struct vip_buf wbuf;  /* unread input of wfd */
 	char *event_line;     /* owned; the last event's raw line */
 	char last_error[320]; /* "code: reason" or a local failure */
+	char last_code[32];   /* vipd's code of the last refusal, or "" */
 	char session[VIP_NAME_MAX]; /* VIP of the session fd serves, or "" */
 	uint64_t event_seq;   /* of the last numbered event, 0: none */
 	char event_inc[17];   /* its incarnation, "" before one */

@@ -23,6 +23,7 @@ static int watch_line(struct vip_client *c, const char *req)
 	if (c->wfd >= 0)
 		return -EALREADY;
 	c->last_error[0] = '\0';
+	c->last_code[0] = '\0';
 	fd = unix_connect(c->path);
 	if (fd < 0)
 		return set_error(c, fd, "cannot connect to %s: %s", c->path,

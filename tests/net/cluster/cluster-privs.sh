@@ -15,6 +15,8 @@ bed_corosync_start "$CLUSTER_TOKEN"
 hook=$BED_DIR/n1/hook.sh
 printf '#!/bin/sh\necho "$* caps=$(awk '"'"'$1 == "CapEff:" { print $2 }'"'"' /proc/self/status)" >>"%s"\n' \
 	"$BED_DIR/n1/hook.log" >"$hook"
+# shellcheck disable=SC2016 # expanded by the hook
+echo 'echo "env $VIPD_EVENT $VIPD_VIP $VIPD_TERM $VIPD_NODE prev=$VIPD_PREV holder=$VIPD_HOLDER reason=$VIPD_REASON addrs=$VIPD_ADDRESSES" >>'"$BED_DIR/n1/hook.log" >>"$hook"
 chmod +x "$hook"
 bed_vipd_conf n1 "vip db {
 	address 192.0.2.100/24
@@ -27,6 +29,26 @@ wait_until 10 _synced 1 n1 || fail "vipd not synced"
 out=$(bed_vipctl n1 --json claim db) || fail "claim: $out"
 wait_holder 5 db n1 live n1 || fail "db not live"
 ok "db live on n1"
+
+say "vipctl check (monitoring) and an absent vipd"
+out=$(bed_vipctl n1 check db) || fail "check db: exit $?, $out"
+grep -q "^OK: db live on n1 (term 1); node n1 synced, quorate, 1 members$" <<<"$out" || fail "check db said: $out"
+rc=0; out=$(bed_exec n1 "$VIPCTL" --socket /run/vipd/none.sock status 2>&1) || rc=$?
+[ "$rc" = 3 ] && [ "$out" = "vipctl: cannot reach vipd at /run/vipd/none.sock: is vipd running? (systemctl status vipd)" ] ||
+	fail "vipctl without vipd: exit $rc, $out"
+ok "check: $out"
+complete_words() { # WORDS...: what dist/vipctl.bash-completion offers for the last one
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	bed_exec n1 env PATH="$(dirname "$VIPCTL"):$PATH" bash -c '
+		complete() { :; }; . "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_vipctl; echo "${COMPREPLY[*]}"' "$CLUSTER_SRC/../../../dist/vipctl.bash-completion" vipctl "$@"
+}
+[ "$(complete_words claim "")" = db ] || fail "completion of claim's VIP: '$(complete_words claim "")'"
+[ "$(complete_words move db "")" = n1 ] || fail "completion of move's node: '$(complete_words move db "")'"
+[ "$(complete_words ch)" = check ] || fail "completion of a command: '$(complete_words ch)'"
+[ "$(complete_words status --j)" = --json ] || fail "completion of an option: '$(complete_words status --j)'"
+[ -z "$(complete_words hold db -- sta)" ] || fail "completion inside hold's COMMAND"
+ok "bash completion: VIP db, node n1, check, --json from the running vipd"
 
 say "capabilities of the running vipd"
 pid=$(bed_vipd_pid n1)
@@ -75,12 +97,16 @@ ok "bad-request each time; vipd runs on, db live at n1 term 1"
 
 say "notify hook: acquire and release, run without capabilities"
 out=$(bed_vipctl n1 --json release db) || fail "release: $out"
-wait_until 5 grep -q "^release db 2 " "$BED_DIR/n1/hook.log" ||
+wait_until 5 grep -q "^env release db 2 " "$BED_DIR/n1/hook.log" ||
 	fail "hook log: $(cat "$BED_DIR/n1/hook.log" 2>/dev/null)"
 grep -qx "acquire db 1 caps=0000000000000000" "$BED_DIR/n1/hook.log" ||
 	fail "no 'acquire db 1' without capabilities in: $(cat "$BED_DIR/n1/hook.log")"
 grep -qx "release db 2 caps=0000000000000000" "$BED_DIR/n1/hook.log" ||
 	fail "no 'release db 2' without capabilities in: $(cat "$BED_DIR/n1/hook.log")"
+rc=0; out=$(bed_vipctl n1 check db) || rc=$?
+[ "$rc" = 1 ] && grep -q "^FAIL: VIP db is unassigned, holder none$" <<<"$out" || fail "check db after release: exit $rc, $out"
+grep -q "^env release db 2 n1 prev=n1 holder= reason=released addrs=192.0.2.100/24$" "$BED_DIR/n1/hook.log" ||
+	fail "no VIPD_* environment of the release in: $(cat "$BED_DIR/n1/hook.log")"
 ok "hook ran: $(tr '\n' ';' <"$BED_DIR/n1/hook.log")"
 
 say "reload (SIGHUP): allow list and notify hook taken; a shared setting and a broken file refused"
