@@ -24,6 +24,7 @@
 
 struct group_link {
 	struct ev *ev;
+	const struct engine_ops *ops;     /* the engine's implementation */
 	struct core *core;
 	const struct conf *conf;
 	const char *conf_path;
@@ -189,7 +190,7 @@ static void engine_detach(struct group_link *l)
 	l->cpg_src = ev_src_free(l->cpg_src);
 	l->quorum_src = ev_src_free(l->quorum_src);
 	ev_src_set_enabled(l->alive_src, EV_OFF);
-	engine_close(l->engine);
+	l->ops->close(l->engine);
 	l->engine = NULL;
 }
 
@@ -231,7 +232,7 @@ static int on_stop_wait(struct ev_src *s, uint64_t usec, void *ud)
 static int on_cpg(struct ev_src *s, int fd, uint32_t revents, void *ud)
 {
 	struct group_link *l = ud;
-	int r = engine_dispatch(l->engine, DISPATCH_MAX);
+	int r = l->ops->dispatch(l->engine, DISPATCH_MAX);
 
 	if (l->stopping) {
 		if (r < 0 || l->stop_ordered ||
@@ -254,12 +255,12 @@ static int on_quorum_fd(struct ev_src *s, int fd, uint32_t revents, void *ud)
 {
 	struct group_link *l = ud;
 
-	if (engine_quorum_dispatch(l->engine) < 0 ||
+	if (l->ops->quorum_dispatch(l->engine) < 0 ||
 	    (revents & (EPOLLHUP | EPOLLERR))) {
 		engine_drop(l, "quorum connection closed");
 		return 0;
 	}
-	if (!engine_quorate(l->engine) && core_quorate(l->core))
+	if (!l->ops->quorate(l->engine) && core_quorate(l->core))
 		log_warn("votequorum says this node is not quorate; the "
 			 "view will follow");
 	return 0;
@@ -271,7 +272,7 @@ static void set_lease(struct group_link *l)
 {
 	uint32_t token, consensus, join, want, ms, conf_ms;
 
-	engine_timing(l->engine, &token, &consensus, &join);
+	l->ops->timing(l->engine, &token, &consensus, &join);
 	want = core_lease_auto_ms(token, consensus, join);
 	conf_ms = l->conf->lease_ms;
 	ms = conf_ms ? conf_ms : want;
@@ -311,7 +312,7 @@ static void connect_failed(struct group_link *l, int r, uint32_t id)
 void group_link_connect(struct group_link *l)
 {
 	uint32_t id = 0;
-	int r = engine_open(l->conf->group, l->self_id, &engine_cb, l,
+	int r = l->ops->open(l->conf->group, l->self_id, &engine_cb, l,
 			    &l->engine, &id);
 
 	if (r < 0) {
@@ -320,9 +321,9 @@ void group_link_connect(struct group_link *l)
 	}
 	l->st.connect_err = 0;
 	l->cb->changed(l->ud);
-	ev_add_io(l->ev, &l->cpg_src, engine_cpg_fd(l->engine), EPOLLIN,
+	ev_add_io(l->ev, &l->cpg_src, l->ops->cpg_fd(l->engine), EPOLLIN,
 		  on_cpg, l);
-	ev_add_io(l->ev, &l->quorum_src, engine_quorum_fd(l->engine), EPOLLIN,
+	ev_add_io(l->ev, &l->quorum_src, l->ops->quorum_fd(l->engine), EPOLLIN,
 		  on_quorum_fd, l);
 	ev_src_set_priority(l->cpg_src, EV_PRIO_NORMAL);
 	ev_src_set_time_relative(l->alive_src, ALIVE_US);
@@ -345,7 +346,7 @@ static int on_alive(struct ev_src *s, uint64_t usec, void *ud)
 
 	if (!l->engine)
 		return 0;
-	on_cpg(l->cpg_src, engine_cpg_fd(l->engine), 0, l);
+	on_cpg(l->cpg_src, l->ops->cpg_fd(l->engine), 0, l);
 	if (l->engine) {
 		ev_src_set_time_relative(s, ALIVE_US);
 		ev_src_set_enabled(s, EV_ONESHOT);
@@ -383,7 +384,7 @@ static int on_flush(struct ev_src *s, uint64_t usec, void *ud)
 {
 	struct group_link *l = ud;
 
-	if (l->engine && engine_flush(l->engine) > 0)
+	if (l->engine && l->ops->flush(l->engine) > 0)
 		flush_later(l);
 	return 0;
 }
@@ -400,7 +401,7 @@ static int send_one(struct group_link *l, const uint8_t *buf, size_t len)
 
 	log_debug("sending %zu bytes at %llu us", len,
 		  (unsigned long long)ev_mono_us());
-	r = l->engine ? engine_send(l->engine, buf, len) : -ENOTCONN;
+	r = l->engine ? l->ops->send(l->engine, buf, len) : -ENOTCONN;
 	if (r < 0) {
 		l->st.bad_send++;
 		if (r == -ENOTCONN)
@@ -461,7 +462,7 @@ void group_link_stop(struct group_link *l)
 	core_shutdown(l->core, ev_now(l->ev));
 	group_link_flush(l);
 	if (l->engine)
-		engine_flush(l->engine);
+		l->ops->flush(l->engine);
 	/* Leave only once it has been ordered: a leave right behind it
 	 * held its delivery back 4.5-8.6 ms (bench/README.md, 'term'), and
 	 * the successors wait for it with the VIPs dark. */
@@ -483,7 +484,7 @@ int group_link_ring(const struct group_link *l, uint32_t *node,
 	*seq = 0;
 	if (!l || !l->engine)
 		return -ENOTCONN;
-	engine_ring(l->engine, node, seq);
+	l->ops->ring(l->engine, node, seq);
 	return 0;
 }
 
@@ -496,7 +497,7 @@ void group_link_stats(const struct group_link *l,
 	}
 	*ret = l->st;
 	ret->joined = l->engine != NULL;
-	ret->quorate = l->engine && engine_quorate(l->engine);
+	ret->quorate = l->engine && l->ops->quorate(l->engine);
 }
 
 static int add_sources(struct group_link *l)
@@ -522,7 +523,8 @@ static int add_sources(struct group_link *l)
 	return r;
 }
 
-int group_link_new(struct ev *ev, struct core *core, const struct conf *conf,
+int group_link_new(struct ev *ev, const struct engine_ops *ops,
+		   struct core *core, const struct conf *conf,
 		   const char *conf_path, uint32_t self_id,
 		   const struct group_link_cb *cb, void *ud,
 		   struct group_link **ret)
@@ -532,7 +534,8 @@ int group_link_new(struct ev *ev, struct core *core, const struct conf *conf,
 
 	if (!l)
 		return -ENOMEM;
-	*l = (struct group_link){ .ev = ev, .core = core, .conf = conf,
+	*l = (struct group_link){ .ev = ev, .ops = ops, .core = core,
+				  .conf = conf,
 				  .conf_path = conf_path, .self_id = self_id,
 				  .cb = cb, .ud = ud };
 	l->nentries = conf->nvips + 1;
@@ -554,7 +557,7 @@ void group_link_free(struct group_link *l)
 {
 	if (!l)
 		return;
-	engine_close(l->engine);
+	l->ops->close(l->engine);
 	ev_src_free(l->cpg_src);
 	ev_src_free(l->quorum_src);
 	ev_src_free(l->retry_src);

@@ -13,6 +13,7 @@
 
 #include "core/conf.h"
 #include "core/core.h"
+#include "engine/engine.h"
 #include "ev/ev.h"
 
 struct group_link;
@@ -36,11 +37,13 @@ struct group_link_stats {
 	unsigned long bad_send;  /* sends corosync refused */
 };
 
-/* A link for node self_id of conf's group, feeding core, its timers and
- * fds on ev; it does not connect yet.  conf (and conf_path, for
+/* A link for node self_id of conf's group over the engine ops (the
+ * daemon's: engine_corosync), feeding core, its timers and fds on ev;
+ * it does not connect yet.  conf (and conf_path, for
  * messages) must outlive it; conf may change between calls (reload).
  * 0 and *ret, -ENOMEM, or an ev_add_*() error. */
-int group_link_new(struct ev *ev, struct core *core, const struct conf *conf,
+int group_link_new(struct ev *ev, const struct engine_ops *ops,
+		   struct core *core, const struct conf *conf,
 		   const char *conf_path, uint32_t self_id,
 		   const struct group_link_cb *cb, void *ud,
 		   struct group_link **ret);

@@ -146,8 +146,9 @@ int vipd_loop_setup(struct vipd *d)
 	if (r >= 0)
 		r = ev_src_set_priority(d->tick_src, EV_PRIO_IMPORTANT);
 	if (r >= 0)
-		r = group_link_new(d->ev, d->core, &d->conf, d->conf_path,
-				   d->self_id, &link_cb, d, &d->link);
+		r = group_link_new(d->ev, &engine_corosync, d->core, &d->conf,
+				   d->conf_path, d->self_id, &link_cb, d,
+				   &d->link);
 	if (r >= 0)
 		r = ev_add_time_relative(d->ev, &d->refresh_src, REFRESH_US,
 					 on_refresh, d);
