@@ -52,6 +52,13 @@ struct group_link {
 	struct group_link_stats st;       /* counters (joined etc. live) */
 };
 
+/* A one-shot timer, us from now. */
+static void arm(struct ev_src *s, uint64_t us)
+{
+	ev_src_set_time_relative(s, us);
+	ev_src_set_enabled(s, EV_ONESHOT);
+}
+
 static void on_view(void *ud, const uint32_t *members, unsigned n,
 		    const uint32_t *left, const enum core_leave *why,
 		    unsigned nleft)
@@ -61,12 +68,14 @@ static void on_view(void *ud, const uint32_t *members, unsigned n,
 	if (l->stopping)
 		return;
 	log_info("view: %u members, %u left", n, nleft);
-	core_view(l->core, ev_now(l->ev), members, n, left, why, nleft);
+	if (l->cb->observe)
+		l->cb->observe(l->ud, 0, 0, NULL, members, n);
+	core_view(l->core, l->cb->now(l->ud), members, n, left, why, nleft);
+	if (l->cb->observe)
+		l->cb->observe(l->ud, 1, 0, NULL, members, n);
 	l->cb->changed(l->ud);
-	if (!core_synced(l->core)) {
-		ev_src_set_time_relative(l->stall_src, SYNC_STALL_US);
-		ev_src_set_enabled(l->stall_src, EV_ONESHOT);
-	}
+	if (!core_synced(l->core))
+		arm(l->stall_src, SYNC_STALL_US);
 }
 
 /* A table sync that has not finished SYNC_STALL_US after its view is
@@ -136,7 +145,11 @@ static void take_record(struct group_link *l, uint32_t nodeid,
 		  "us", m->type, nodeid, m->vip, (unsigned long long)m->term,
 		  (unsigned long long)m->sent_us,
 		  (unsigned long long)ev_mono_us());
-	core_deliver(l->core, ev_now(l->ev), nodeid, m);
+	if (l->cb->observe)
+		l->cb->observe(l->ud, 0, nodeid, m, NULL, 0);
+	core_deliver(l->core, l->cb->now(l->ud), nodeid, m);
+	if (l->cb->observe)
+		l->cb->observe(l->ud, 1, nodeid, m, NULL, 0);
 }
 
 static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
@@ -201,12 +214,6 @@ static void stop_finish(struct group_link *l)
 	l->cb->stopped(l->ud);
 }
 
-static void retry_later(struct group_link *l)
-{
-	ev_src_set_time_relative(l->retry_src, RETRY_US);
-	ev_src_set_enabled(l->retry_src, EV_ONESHOT);
-}
-
 static void engine_drop(struct group_link *l, const char *why)
 {
 	if (l->stopping) {
@@ -216,9 +223,9 @@ static void engine_drop(struct group_link *l, const char *why)
 	log_warn("lost corosync (%s): dropping every VIP, reconnecting", why);
 	l->bundle_len = 0;
 	engine_detach(l);
-	core_engine_lost(l->core, ev_now(l->ev));
+	core_engine_lost(l->core, l->cb->now(l->ud));
 	l->cb->changed(l->ud);
-	retry_later(l);
+	arm(l->retry_src, RETRY_US);
 }
 
 static int on_stop_wait(struct ev_src *s, uint64_t usec, void *ud)
@@ -229,18 +236,16 @@ static int on_stop_wait(struct ev_src *s, uint64_t usec, void *ud)
 	return 0;
 }
 
-static int on_cpg(struct ev_src *s, int fd, uint32_t revents, void *ud)
+static void dispatch(struct group_link *l, int hangup)
 {
-	struct group_link *l = ud;
 	int r = l->ops->dispatch(l->engine, DISPATCH_MAX);
 
 	if (l->stopping) {
-		if (r < 0 || l->stop_ordered ||
-		    (revents & (EPOLLHUP | EPOLLERR)))
+		if (r < 0 || l->stop_ordered || hangup)
 			stop_finish(l);
-		return 0;
+		return;
 	}
-	if (r < 0 || (revents & (EPOLLHUP | EPOLLERR)))
+	if (r < 0 || hangup)
 		engine_drop(l, "CPG connection closed");
 	l->cb->schedule(l->ud);
 	/* What the deliveries made us say leaves now: a hand-over waits for
@@ -248,7 +253,18 @@ static int on_cpg(struct ev_src *s, int fd, uint32_t revents, void *ud)
 	 * write and the other sources of this pass (after engine_drop()
 	 * the bundle is empty and this does nothing). */
 	group_link_flush(l);
+}
+
+static int on_cpg(struct ev_src *s, int fd, uint32_t revents, void *ud)
+{
+	dispatch(ud, (revents & (EPOLLHUP | EPOLLERR)) != 0);
 	return 0;
+}
+
+void group_link_dispatch(struct group_link *l)
+{
+	if (l->engine)
+		dispatch(l, 0);
 }
 
 static int on_quorum_fd(struct ev_src *s, int fd, uint32_t revents, void *ud)
@@ -306,7 +322,21 @@ static void connect_failed(struct group_link *l, int r, uint32_t id)
 			  l->conf->group);
 	l->st.connect_err = r;
 	l->cb->changed(l->ud);
-	retry_later(l);
+	arm(l->retry_src, RETRY_US);
+}
+
+/* An engine without fds (a test's) is dispatched by its owner. */
+static void add_fds(struct group_link *l)
+{
+	int fd = l->ops->cpg_fd(l->engine);
+
+	if (fd >= 0)
+		ev_add_io(l->ev, &l->cpg_src, fd, EPOLLIN, on_cpg, l);
+	fd = l->ops->quorum_fd(l->engine);
+	if (fd >= 0)
+		ev_add_io(l->ev, &l->quorum_src, fd, EPOLLIN, on_quorum_fd,
+			  l);
+	ev_src_set_priority(l->cpg_src, EV_PRIO_NORMAL);
 }
 
 void group_link_connect(struct group_link *l)
@@ -321,16 +351,11 @@ void group_link_connect(struct group_link *l)
 	}
 	l->st.connect_err = 0;
 	l->cb->changed(l->ud);
-	ev_add_io(l->ev, &l->cpg_src, l->ops->cpg_fd(l->engine), EPOLLIN,
-		  on_cpg, l);
-	ev_add_io(l->ev, &l->quorum_src, l->ops->quorum_fd(l->engine), EPOLLIN,
-		  on_quorum_fd, l);
-	ev_src_set_priority(l->cpg_src, EV_PRIO_NORMAL);
-	ev_src_set_time_relative(l->alive_src, ALIVE_US);
-	ev_src_set_enabled(l->alive_src, EV_ONESHOT);
+	add_fds(l);
+	arm(l->alive_src, ALIVE_US);
 	log_info("joined group '%s' as node %u", l->conf->group, l->self_id);
 	set_lease(l);
-	core_joined(l->core, ev_now(l->ev));
+	core_joined(l->core, l->cb->now(l->ud));
 	l->cb->schedule(l->ud);
 }
 
@@ -346,20 +371,10 @@ static int on_alive(struct ev_src *s, uint64_t usec, void *ud)
 
 	if (!l->engine)
 		return 0;
-	on_cpg(l->cpg_src, l->ops->cpg_fd(l->engine), 0, l);
-	if (l->engine) {
-		ev_src_set_time_relative(s, ALIVE_US);
-		ev_src_set_enabled(s, EV_ONESHOT);
-	}
+	dispatch(l, 0);
+	if (l->engine)
+		arm(s, ALIVE_US);
 	return 0;
-}
-
-static void check_soon(struct group_link *l)
-{
-	if (!l->engine)
-		return;
-	ev_src_set_time_relative(l->alive_src, 0);
-	ev_src_set_enabled(l->alive_src, EV_ONESHOT);
 }
 
 static int on_retry(struct ev_src *s, uint64_t usec, void *ud)
@@ -374,10 +389,8 @@ static int on_retry(struct ev_src *s, uint64_t usec, void *ud)
  * out (seen: two vipds spinning ~1 s while a node rejoined). */
 static void flush_later(struct group_link *l)
 {
-	if (ev_src_get_enabled(l->flush_src))
-		return;
-	ev_src_set_time_relative(l->flush_src, FLUSH_RETRY_US);
-	ev_src_set_enabled(l->flush_src, EV_ONESHOT);
+	if (!ev_src_get_enabled(l->flush_src))
+		arm(l->flush_src, FLUSH_RETRY_US);
 }
 
 static int on_flush(struct ev_src *s, uint64_t usec, void *ud)
@@ -404,8 +417,8 @@ static int send_one(struct group_link *l, const uint8_t *buf, size_t len)
 	r = l->engine ? l->ops->send(l->engine, buf, len) : -ENOTCONN;
 	if (r < 0) {
 		l->st.bad_send++;
-		if (r == -ENOTCONN)
-			check_soon(l);
+		if (r == -ENOTCONN && l->engine) /* check it in the next pass */
+			arm(l->alive_src, 0);
 		return log_errno(r, "sending to the group");
 	}
 	if (r == 0) /* queued: corosync refused it for now */
@@ -459,7 +472,7 @@ void group_link_stop(struct group_link *l)
 	}
 	/* set first: each record of the release-all leaves as it is said */
 	l->stopping = 1;
-	core_shutdown(l->core, ev_now(l->ev));
+	core_shutdown(l->core, l->cb->now(l->ud));
 	group_link_flush(l);
 	if (l->engine)
 		l->ops->flush(l->engine);
@@ -475,6 +488,15 @@ void group_link_stop(struct group_link *l)
 int group_link_stopping(const struct group_link *l)
 {
 	return l && l->stopping;
+}
+
+int group_link_in_ring(const struct group_link *l, uint32_t node,
+		       uint64_t seq)
+{
+	uint32_t n;
+	uint64_t s;
+
+	return group_link_ring(l, &n, &s) == 0 && n == node && s == seq;
 }
 
 int group_link_ring(const struct group_link *l, uint32_t *node,

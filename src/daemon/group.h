@@ -26,6 +26,14 @@ struct group_link_cb {
 	void (*schedule)(void *ud);
 	/* The clean stop is over: the group is left, the link idle. */
 	void (*stopped)(void *ud);
+	/* The time for the core's inputs (the daemon's: ev_now()). */
+	uint64_t (*now)(void *ud);
+	/* Optional (the simulator's checkers): called before (after 0)
+	 * and after (after 1) each input the core takes: a record m from
+	 * node from, or a view of members (m NULL). */
+	void (*observe)(void *ud, int after, uint32_t from,
+			const struct core_msg *m, const uint32_t *members,
+			unsigned nmembers);
 };
 
 struct group_link_stats {
@@ -55,6 +63,10 @@ void group_link_connect(struct group_link *l);
 /* The core's send (core_ops.send): m joins this pass's bundle.  0,
  * -ENOTCONN while not joined, or a peer_encode() error. */
 int group_link_send(struct group_link *l, const struct core_msg *m);
+/* Dispatches what the engine has, as a wakeup of its fd does (an engine
+ * without fds, a test's, is dispatched this way): the core takes it, its
+ * timers run (cb->schedule), and what it said is sent. */
+void group_link_dispatch(struct group_link *l);
 /* Sends the bundle now (what the core said must not wait for the end of
  * the loop pass).  0, or the send's -errno (logged and counted). */
 int group_link_flush(struct group_link *l);
@@ -70,6 +82,10 @@ int group_link_stopping(const struct group_link *l);
 int group_link_ring(const struct group_link *l, uint32_t *node,
 		    uint64_t *seq);
 /* Counters and state; all 0 for NULL (before the loop is set up). */
+/* 1 when joined and in ring node/seq: a direct hand-off from another
+ * ring is ignored.  0 otherwise (NULL too). */
+int group_link_in_ring(const struct group_link *l, uint32_t node,
+		       uint64_t seq);
 void group_link_stats(const struct group_link *l,
 		      struct group_link_stats *ret);
 

@@ -128,8 +128,8 @@ static void take(struct vipd *d, const struct sockaddr_storage *ss,
 		drop(d, ss, reason);
 		return;
 	}
-	if (group_link_ring(d->link, &ring_node, &ring_seq) < 0 ||
-	    h.ring_node != ring_node || h.ring_seq != ring_seq) {
+	if (!group_link_in_ring(d->link, h.ring_node, h.ring_seq)) {
+		(void)group_link_ring(d->link, &ring_node, &ring_seq);
 		/* Sent before a membership change this node has seen, or
 		 * after one it has not: normal around a view change. */
 		log_debug("hand-off of '%s' from '%s' at term %llu is from "

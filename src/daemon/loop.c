@@ -71,10 +71,16 @@ static void link_stopped(void *ud)
 	ev_exit(d->ev, 0);
 }
 
+static uint64_t link_now(void *ud)
+{
+	return vipd_now(ud);
+}
+
 static const struct group_link_cb link_cb = {
 	.changed = link_changed,
 	.schedule = link_schedule,
 	.stopped = link_stopped,
+	.now = link_now,
 };
 
 static int on_refresh(struct ev_src *s, uint64_t usec, void *ud)
