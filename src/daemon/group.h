@@ -47,9 +47,9 @@ struct group_link_stats {
 
 /* A link for node self_id of conf's group over the engine ops (the
  * daemon's: engine_corosync), feeding core, its timers and fds on ev;
- * it does not connect yet.  conf (and conf_path, for
- * messages) must outlive it; conf may change between calls (reload).
- * 0 and *ret, -ENOMEM, or an ev_add_*() error. */
+ * it does not connect yet.  conf (and conf_path, for messages) must
+ * outlive it; conf may change between calls (a reload, which keeps the
+ * number of VIPs).  0 and *ret, -ENOMEM, or an ev_add_*() error. */
 int group_link_new(struct ev *ev, const struct engine_ops *ops,
 		   struct core *core, const struct conf *conf,
 		   const char *conf_path, uint32_t self_id,

@@ -145,6 +145,7 @@ static int op_send(void *ud, const struct core_msg *m)
 		n->stop_sent_gate = n->lease_until;
 		n->stop_sent_up = n->up[0];
 	}
+	n->records++;
 	return l ? group_link_send(l, m) : -ENOTCONN;
 }
 
@@ -307,10 +308,11 @@ static int eng_quorum_dispatch(struct engine *e)
 
 static int eng_send(struct engine *e, const void *buf, size_t len)
 {
-	const struct g_node *n = &cur->nodes[e->i];
+	struct g_node *n = &cur->nodes[e->i];
 	struct g_ev ev = { .from = n->id, .len = len };
 	uint32_t view = inbox[e->i].view;
 
+	n->messages++;
 	for (unsigned i = 0; i < cur->n; i++) {
 		const struct g_node *o = &cur->nodes[i];
 
@@ -352,6 +354,19 @@ static const struct engine_ops g_engine = {
 	.flush = eng_flush, .ring = eng_ring, .timing = eng_timing,
 	.quorate = eng_quorate,
 };
+
+void g_inject(struct group *g, unsigned i, const void *buf, size_t len)
+{
+	cur = g;
+	assert(links[i].eng);
+	eng_send(links[i].eng, buf, len);
+}
+
+void g_link_stats(const struct group *g, unsigned i,
+		  struct group_link_stats *ret)
+{
+	group_link_stats(links[i].link, ret);
+}
 
 static void link_nop(void *ud)
 {
