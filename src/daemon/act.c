@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "engine/engine.h"
+#include "group.h"
 #include "hooks.h"
 #include "log.h"
 #include "net/addr.h"
@@ -21,7 +21,6 @@
 #include "net/lease.h"
 #include "net/link.h"
 #include "net/ndisc.h"
-#include "proto/peer.h"
 #include "metrics.h"
 #include "service.h"
 #include "vipd.h"
@@ -144,62 +143,11 @@ static void announce_start(struct vipd *d, unsigned vip)
 	announce_arm(d, d->ann_due[vip]);
 }
 
-static int send_one(struct vipd *d, const uint8_t *buf, size_t len)
-{
-	int r;
-
-	log_debug("sending %zu bytes at %llu us", len, vipd_mono_us());
-	r = d->engine ? engine_send(d->engine, buf, len) : -ENOTCONN;
-	if (r < 0) {
-		d->bad_send++;
-		if (r == -ENOTCONN)
-			vipd_engine_check_soon(d);
-		return log_errno(r, "sending to the group");
-	}
-	if (r == 0) /* queued: corosync refused it for now */
-		vipd_flush_later(d);
-	return 0;
-}
-
-/* What the core sends in one pass of the loop travels as one CPG message
- * (a bundle of records, src/proto/peer.h): a burst of requests, or a
- * failover of many VIPs, costs corosync a few messages instead of one or
- * two per VIP.  The loop flushes when nothing else is pending, after a
- * timer pass, after a CPG dispatch, and before leaving the group. */
-int vipd_bundle_flush(struct vipd *d)
-{
-	size_t len = d->bundle_len;
-
-	if (!len)
-		return 0;
-	d->bundle_len = 0;
-	/* flushed here: no empty loop pass for the deferred flush */
-	if (d->bundle_src)
-		ev_src_set_enabled(d->bundle_src, EV_OFF);
-	return send_one(d, d->bundle, len);
-}
-
 static int act_send(void *ud, const struct core_msg *m)
 {
 	struct vipd *d = ud;
-	int n;
 
-	if (!d->engine)
-		return -ENOTCONN;
-	n = peer_encode(m, d->self_id, d->sendbuf, d->sendbuf_len);
-	if (n < 0)
-		return log_errno(n, "encoding a peer record");
-	if (d->bundle_len + (size_t)n > PEER_BUNDLE_MAX)
-		vipd_bundle_flush(d);
-	if ((size_t)n > PEER_BUNDLE_MAX)
-		return send_one(d, d->sendbuf, (size_t)n);
-	memcpy(d->bundle + d->bundle_len, d->sendbuf, (size_t)n);
-	d->bundle_len += (size_t)n;
-	if (d->stopping) /* the last words leave before the clean-up */
-		return vipd_bundle_flush(d);
-	if (d->bundle_src)
-		ev_src_set_enabled(d->bundle_src, EV_ONESHOT);
-	return 0;
+	return d->link ? group_link_send(d->link, m) : -ENOTCONN;
 }
 
 /* The gate opens per node: while this node's lease is current, packets

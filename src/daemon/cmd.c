@@ -20,7 +20,7 @@
 #include "control/authz.h"
 #include "control/server.h"
 #include "daemon/reload.h"
-#include "engine/engine.h"
+#include "group.h"
 #include "log.h"
 #include "net/addr.h"
 #include "proto/ctl.h"

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "daemon/conf_parse.h"
-#include "engine/engine.h"
+#include "group.h"
 #include "log.h"
 #include "proto/handoff.h"
 #include "vipd.h"
@@ -128,9 +128,8 @@ static void take(struct vipd *d, const struct sockaddr_storage *ss,
 		drop(d, ss, reason);
 		return;
 	}
-	if (d->engine)
-		engine_ring(d->engine, &ring_node, &ring_seq);
-	if (!d->engine || h.ring_node != ring_node || h.ring_seq != ring_seq) {
+	if (!group_link_in_ring(d->link, h.ring_node, h.ring_seq)) {
+		(void)group_link_ring(d->link, &ring_node, &ring_seq);
 		/* Sent before a membership change this node has seen, or
 		 * after one it has not: normal around a view change. */
 		log_debug("hand-off of '%s' from '%s' at term %llu is from "
@@ -171,7 +170,7 @@ static int on_handoff(struct ev_src *s, int fd, uint32_t revents, void *ud)
 	}
 	vipd_schedule(d);
 	/* the LIVE that an add made us say leaves now (as in on_cpg()) */
-	vipd_bundle_flush(d);
+	group_link_flush(d->link);
 	return 0;
 }
 
@@ -184,10 +183,9 @@ void vipd_handoff_send(void *ud, unsigned vip, uint64_t term, uint32_t to)
 	int idx = conf_node_index_by_id(&d->conf, to), n;
 	socklen_t sl;
 
-	if (d->hand_fd < 0 || !d->engine || idx < 0 ||
-	    !d->conf.nodes[idx].addr.family)
+	if (d->hand_fd < 0 || idx < 0 || !d->conf.nodes[idx].addr.family ||
+	    group_link_ring(d->link, &h.ring_node, &h.ring_seq) < 0)
 		return;
-	engine_ring(d->engine, &h.ring_node, &h.ring_seq);
 	snprintf(h.vip, sizeof(h.vip), "%s", d->conf.vips[vip].name);
 	n = handoff_encode(&h, d->hand_key, d->hand_keylen, buf, sizeof(buf));
 	if (n < 0)

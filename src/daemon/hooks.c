@@ -23,6 +23,7 @@
 
 #include <cap-ng.h>
 
+#include "group.h"
 #include "hooks.h"
 #include "log.h"
 #include "vipd.h"
@@ -305,7 +306,7 @@ void hooks_act(struct vipd *d, const char *event, unsigned vip)
 	f.term = vi.term;
 	f.holder = holder ? holder : "";
 	if (strcmp(event, "release") == 0) {
-		if (d->stopping)
+		if (group_link_stopping(d->link))
 			f.reason = "vipd stopping";
 		else if (!core_quorate(d->core))
 			f.reason = "no quorum";

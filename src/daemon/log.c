@@ -83,7 +83,8 @@ vlog(int prio, const char *fmt, va_list ap, int err)
 	char buf[1024], line[1100];
 	int n;
 
-	if (prio == LOG_DEBUG && !log_verbose)
+	if ((prio == LOG_DEBUG && log_verbose <= 0) ||
+	    (prio > LOG_ERR && log_verbose < 0))
 		return;
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (n < 0)

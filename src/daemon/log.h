@@ -4,6 +4,7 @@
 #ifndef VIPD_DAEMON_LOG_H
 #define VIPD_DAEMON_LOG_H
 
+/* verbose 1: debug too; 0: info and worse; < 0 (tests): errors only. */
 void log_init(int verbose);
 __attribute__((format(printf, 1, 2))) void log_debug(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void log_info(const char *fmt, ...);

@@ -16,7 +16,7 @@
 
 #include "conf_parse.h"
 #include "control/server.h"
-#include "engine/engine.h"
+#include "group.h"
 #include "log.h"
 #include "net/lease.h"
 #include "net/link.h"
@@ -24,7 +24,6 @@
 #include "printconf.h"
 #include "preflight.h"
 #include "priv.h"
-#include "proto/peer.h"
 #include "check.h"
 #include "events.h"
 #include "metrics.h"
@@ -185,13 +184,7 @@ static void setup(struct vipd *d)
 	d->held = calloc(d->conf.nvips + 1, sizeof(*d->held));
 	d->ann_left = calloc(d->conf.nvips + 1, sizeof(*d->ann_left));
 	d->ann_due = calloc(d->conf.nvips + 1, sizeof(*d->ann_due));
-	d->entries = calloc(d->conf.nvips + 1, sizeof(*d->entries));
-	d->sendbuf_len = PEER_HDR_SIZE + 64 + 4 +
-			 (size_t)(d->conf.nvips + 1) * PEER_ENTRY_MAX_SIZE;
-	d->sendbuf = malloc(d->sendbuf_len);
-	d->bundle = malloc(PEER_BUNDLE_MAX);
-	if (!d->ifindex || !d->held || !d->entries || !d->sendbuf ||
-	    !d->bundle || !d->ann_left || !d->ann_due)
+	if (!d->ifindex || !d->held || !d->ann_left || !d->ann_due)
 		fatal("out of memory");
 	r = core_new(&d->conf, d->self_id, &vipd_core_ops, d, &d->core);
 	if (r < 0)
@@ -233,23 +226,15 @@ static void teardown(struct vipd *d)
 {
 	ctl_server_free(d->ctl);
 	vipd_handoff_close(d);
-	engine_close(d->engine);
+	group_link_free(d->link);
 	lease_free(d->lease);
 	link_watch_free(d->lw);
 	nl_free(d->nl);
 	core_free(d->core);
 	ev_src_free(d->tick_src);
-	ev_src_free(d->retry_src);
-	ev_src_free(d->alive_src);
-	ev_src_free(d->stall_src);
 	ev_src_free(d->refresh_src);
-	ev_src_free(d->flush_src);
-	ev_src_free(d->bundle_src);
 	ev_src_free(d->ann_src);
 	ev_src_free(d->link_src);
-	ev_src_free(d->cpg_src);
-	ev_src_free(d->stop_src);
-	ev_src_free(d->quorum_src);
 	ev_src_free(d->wdog_src);
 	for (unsigned i = 0; i < VIPD_MAX_REQ; i++)
 		ev_src_free(d->reqs[i].timer);
@@ -264,15 +249,13 @@ static void teardown(struct vipd *d)
 	free(d->held);
 	free(d->ann_left);
 	free(d->ann_due);
-	free(d->entries);
-	free(d->sendbuf);
-	free(d->bundle);
 	conf_free(&d->conf);
 }
 
 int main(int argc, char **argv)
 {
 	static struct vipd d;
+	struct group_link_stats st;
 	const char *path = DEFAULT_CONF;
 	int check = 0, verbose = 0, r;
 
@@ -301,8 +284,9 @@ int main(int argc, char **argv)
 	setup(&d);
 	if (priv_drop(d.conf.user) < 0)
 		fatal("could not drop privileges");
-	vipd_engine_connect(&d);
-	if (d.conf.lease_ms || d.lease_known)
+	group_link_connect(d.link);
+	group_link_stats(d.link, &st);
+	if (d.conf.lease_ms || st.lease_known)
 		log_notice("vipd started as node '%s' (id %u), %u VIPs, "
 			   "lease %u ms", d.conf.node, d.self_id, d.conf.nvips,
 			   core_lease_ms(d.core));

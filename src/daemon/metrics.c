@@ -14,7 +14,7 @@
 
 #include "check.h"
 #include "control/http.h"
-#include "engine/engine.h"
+#include "group.h"
 #include "metrics.h"
 #include "vipd.h"
 
@@ -123,10 +123,12 @@ static void node_metrics(FILE *f, struct vipd *d)
 {
 	struct vipd_metrics *m = d->metrics;
 	uint32_t ids[CONF_MAX_NODES];
+	struct group_link_stats st;
 
+	group_link_stats(d->link, &st);
 	family(f, "vipd_corosync_connected", "gauge",
 	       "1 while vipd is joined to its corosync group.");
-	fprintf(f, "vipd_corosync_connected %d\n", d->engine != NULL);
+	fprintf(f, "vipd_corosync_connected %d\n", st.joined != 0);
 	family(f, "vipd_quorate", "gauge",
 	       "1 while this node's partition has quorum.");
 	fprintf(f, "vipd_quorate %d\n", core_quorate(d->core));
@@ -156,9 +158,13 @@ static void node_metrics(FILE *f, struct vipd *d)
 
 static void peer_metrics(FILE *f, struct vipd *d)
 {
+	struct group_link_stats st;
+
+	group_link_stats(d->link, &st);
 	family(f, "vipd_peer_records_dropped_total", "counter",
 	       "Peer records dropped as malformed or unknown.");
-	fprintf(f, "vipd_peer_records_dropped_total %lu\n", d->bad_peer);
+	fprintf(f, "vipd_peer_records_dropped_total %lu\n",
+		(unsigned long)st.bad_peer);
 	family(f, "vipd_handoffs_total", "counter",
 	       "Direct hand-off datagrams by outcome.");
 	fprintf(f, "vipd_handoffs_total{result=\"sent\"} %lu\n"

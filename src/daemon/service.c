@@ -14,6 +14,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "group.h"
 #include "log.h"
 #include "service.h"
 #include "vipd.h"
@@ -104,14 +105,16 @@ static void status_text(const struct vipd *d, char *buf, size_t len)
 {
 	uint32_t members[CONF_MAX_NODES], wait = core_sync_waiting(d->core);
 	char names[160], held[160];
+	struct group_link_stats st;
 	unsigned n;
 
-	if (!d->engine) {
-		if (d->connect_err < 0)
+	group_link_stats(d->link, &st);
+	if (!st.joined) {
+		if (st.connect_err < 0)
 			snprintf(buf, len,
 				 "waiting for corosync (group "
 				 "'%s'): %s, retrying",
-				 d->conf.group, strerror(-d->connect_err));
+				 d->conf.group, strerror(-st.connect_err));
 		else if (d->svc_ready)
 			snprintf(buf, len,
 				 "lost corosync, holding nothing, "
@@ -146,13 +149,16 @@ static void status_text(const struct vipd *d, char *buf, size_t len)
 void service_update(struct vipd *d)
 {
 	char text[sizeof(d->svc_status)];
+	struct group_link_stats st;
 	int ready;
 
-	if (!d->svc_dirty || d->stopping) /* STOPPING=1 said it all */
+	/* STOPPING=1 said it all */
+	if (!d->svc_dirty || group_link_stopping(d->link))
 		return;
 	d->svc_dirty = 0;
 	status_text(d, text, sizeof(text));
-	ready = !d->svc_ready && core_learnt(d->core) && d->engine;
+	group_link_stats(d->link, &st);
+	ready = !d->svc_ready && core_learnt(d->core) && st.joined;
 	if (!ready && strcmp(text, d->svc_status) == 0)
 		return;
 	memcpy(d->svc_status, text, sizeof(text));

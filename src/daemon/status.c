@@ -14,7 +14,7 @@
 #include <json-c/json.h>
 
 #include "check.h"
-#include "engine/engine.h"
+#include "group.h"
 #include "follow.h"
 #include "net/addr.h"
 #include "session.h"
@@ -121,7 +121,9 @@ static struct json_object *node_json(struct vipd *d)
 	struct json_object *m = json_object_new_array();
 	uint32_t ids[CONF_MAX_NODES];
 	unsigned n = core_members(d->core, ids, CONF_MAX_NODES);
+	struct group_link_stats st;
 
+	group_link_stats(d->link, &st);
 	for (unsigned k = 0; k < n; k++)
 		json_object_array_add(m, vipd_node_json(d, ids[k]));
 	json_object_object_add(o, "name", json_object_new_string(d->conf.node));
@@ -129,21 +131,21 @@ static struct json_object *node_json(struct vipd *d)
 	json_object_object_add(o, "quorate", json_object_new_boolean(
 		core_quorate(d->core)));
 	json_object_object_add(o, "votequorum", json_object_new_boolean(
-		d->engine && engine_quorate(d->engine)));
+		st.quorate));
 	json_object_object_add(o, "engine", json_object_new_string(
-		d->engine ? "joined" : "connecting"));
+		st.joined ? "joined" : "connecting"));
 	json_object_object_add(o, "synced", json_object_new_boolean(
 		core_synced(d->core)));
 	/* lease auto is known once corosync was first reached; until then
 	 * the core's placeholder (the longest lease) means nothing. */
 	json_object_object_add(o, "lease_ms", json_object_new_int64(
-		d->conf.lease_ms || d->lease_known ? core_lease_ms(d->core)
+		d->conf.lease_ms || st.lease_known ? core_lease_ms(d->core)
 						   : 0));
 	json_object_object_add(o, "lease_auto", json_object_new_boolean(
 		!d->conf.lease_ms));
 	json_object_object_add(o, "members", m);
 	json_object_object_add(o, "dropped_peer_records", json_object_new_int64(
-		(int64_t)d->bad_peer));
+		(int64_t)st.bad_peer));
 	json_object_object_add(o, "handoffs", handoffs_json(d));
 	json_object_object_add(o, "sync_waiting_for",
 			       names_json(d, core_sync_waiting(d->core)));

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The daemon's state, shared by main.c (setup), loop.c (event sources,
- * engine, signals), act.c (the core's actions on the kernel) and cmd.c
- * (control requests, status, events).
+ * signals), act.c (the core's actions on the kernel) and cmd.c (control
+ * requests, status, events).  The CPG group has its own (group.h).
  */
 #ifndef VIPD_DAEMON_VIPD_H
 #define VIPD_DAEMON_VIPD_H
@@ -54,12 +54,10 @@ struct vipd {
 	const char *conf_path;
 	struct ev *ev;                    /* owned */
 	struct core *core;                /* owned */
-	struct engine *engine;            /* owned, NULL while disconnected */
-	struct ev_src *cpg_src, *quorum_src, *tick_src, *retry_src;
-	struct ev_src *refresh_src, *link_src, *flush_src, *bundle_src;
-	struct ev_src *stall_src;         /* a table sync is stuck */
-	struct ev_src *alive_src;         /* is corosync still there? */
-	int stalled;                      /* stall_src logged this sync */
+	struct group_link *link;          /* owned: the CPG group (group.c) */
+	struct ev_src *tick_src;          /* owned: the core's deadline */
+	struct ev_src *refresh_src;       /* owned: address lifetimes */
+	struct ev_src *link_src;          /* owned: lw's socket */
 	struct nl *nl;                    /* owned */
 	struct lease *lease;              /* owned */
 	struct link_watch *lw;            /* owned */
@@ -72,11 +70,6 @@ struct vipd {
 	struct ev_src *ann_src;           /* owned: the earliest repeat */
 	uint64_t ann_first;               /* repeats due since, 0: none */
 	uint64_t last_up_us;              /* last address added */
-	uint8_t *sendbuf;                 /* owned */
-	size_t sendbuf_len;
-	uint8_t *bundle;                  /* owned, PEER_BUNDLE_MAX bytes */
-	size_t bundle_len;                /* records waiting in bundle */
-	struct core_state_entry *entries; /* owned, decode buffer */
 	uint64_t reqid;
 	struct vipd_req reqs[VIPD_MAX_REQ];
 	struct vipd_session sessions[VIPD_MAX_SESSIONS];
@@ -87,13 +80,6 @@ struct vipd {
 	struct http *http;                /* owned: metrics-listen, or NULL */
 	struct vipd_hooks *hooks;         /* owned (hooks.c), lazily */
 	uint32_t self_id;
-	int stopping;                     /* SIGTERM: released, leaving */
-	int stop_ordered;                 /* our release-all came back */
-	struct ev_src *stop_src;          /* owned: gives up waiting */
-	unsigned long bad_peer;           /* peer records dropped */
-	int lease_known;                  /* set_lease() ran at least once */
-	unsigned long bad_send;           /* sends corosync refused */
-	int connect_err;                  /* last engine_open() result */
 	int hand_fd;                      /* direct hand-offs, -1: off */
 	struct ev_src *hand_src;
 	uint8_t hand_key[HANDOFF_KEY_MAX];
@@ -112,22 +98,16 @@ uint64_t vipd_now(struct vipd *d);
 /* The monotonic clock now, for timing traces (not the loop's time). */
 unsigned long long vipd_mono_us(void);
 void vipd_schedule(struct vipd *d);
-/* Retry messages corosync could not take yet, a little later. */
-void vipd_flush_later(struct vipd *d);
 int vipd_loop_setup(struct vipd *d);
 int vipd_loop_run(struct vipd *d); /* until ev_exit(); its code */
-/* a send found corosync gone: check (and drop it) in the next pass */
-void vipd_engine_check_soon(struct vipd *d);
 /* Leave the real-time class (main.c set it): for the clean stop. */
 void vipd_sched_normal(void);
-void vipd_engine_connect(struct vipd *d);
 
 /* act.c */
 extern const struct core_ops vipd_core_ops;
 void vipd_reconcile_start(struct vipd *d);
 void vipd_link_event(int ifindex, const char *ifname, _Bool up, void *ud);
 int vipd_refresh_addrs(struct vipd *d);
-int vipd_bundle_flush(struct vipd *d);
 
 /* handoff.c: direct hand-offs (handoff-key).  Before dropping
  * privileges: read the key, then open the socket; 0 when off. */

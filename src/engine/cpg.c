@@ -50,7 +50,8 @@ static void on_totem(cpg_handle_t h, struct cpg_ring_id ring,
 	e->ring_seq = ring.seq;
 }
 
-void engine_ring(const struct engine *e, uint32_t *node, uint64_t *seq)
+static void engine_ring(const struct engine *e, uint32_t *node,
+			uint64_t *seq)
 {
 	*node = e->ring_node;
 	*seq = e->ring_seq;
@@ -150,7 +151,9 @@ static int cpg_open(struct engine *e, const char *group, uint32_t nodeid)
 	return 0;
 }
 
-int engine_open(const char *group, uint32_t nodeid,
+static void engine_close(struct engine *e);
+
+static int engine_open(const char *group, uint32_t nodeid,
 		const struct engine_cb *cb, void *ud, struct engine **ret,
 		uint32_t *ret_nodeid)
 {
@@ -179,7 +182,7 @@ int engine_open(const char *group, uint32_t nodeid,
 	return 0;
 }
 
-void engine_close(struct engine *e)
+static void engine_close(struct engine *e)
 {
 	if (!e)
 		return;
@@ -195,17 +198,12 @@ void engine_close(struct engine *e)
 	free(e);
 }
 
-int engine_cpg_fd(const struct engine *e)
+static int engine_cpg_fd(const struct engine *e)
 {
 	return e->cpg_fd;
 }
 
-uint32_t engine_nodeid(const struct engine *e)
-{
-	return e->nodeid;
-}
-
-int engine_dispatch(struct engine *e, unsigned max)
+static int engine_dispatch(struct engine *e, unsigned max)
 {
 	for (unsigned i = 0; i < max; i++) {
 		cs_error_t r = cpg_dispatch(e->cpg, CS_DISPATCH_ONE_NONBLOCKING);
@@ -226,7 +224,7 @@ static int send_now(struct engine *e, const void *buf, size_t len)
 	return cs_to_errno(cpg_mcast_joined(e->cpg, CPG_TYPE_AGREED, &iov, 1));
 }
 
-int engine_flush(struct engine *e)
+static int engine_flush(struct engine *e)
 {
 	while (e->nqueue) {
 		struct engine_qmsg *q = &e->queue[e->qhead];
@@ -243,7 +241,7 @@ int engine_flush(struct engine *e)
 	return (int)e->nqueue;
 }
 
-int engine_send(struct engine *e, const void *buf, size_t len)
+static int engine_send(struct engine *e, const void *buf, size_t len)
 {
 	struct engine_qmsg *q;
 	int r = e->nqueue ? -EAGAIN : send_now(e, buf, len);
@@ -268,3 +266,17 @@ int engine_send(struct engine *e, const void *buf, size_t len)
 	e->nqueue++;
 	return 0;
 }
+
+const struct engine_ops engine_corosync = {
+	.open = engine_open,
+	.close = engine_close,
+	.cpg_fd = engine_cpg_fd,
+	.quorum_fd = engine_quorum_fd,
+	.dispatch = engine_dispatch,
+	.quorum_dispatch = engine_quorum_dispatch,
+	.send = engine_send,
+	.flush = engine_flush,
+	.ring = engine_ring,
+	.timing = engine_timing,
+	.quorate = engine_quorate,
+};

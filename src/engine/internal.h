@@ -38,5 +38,11 @@ struct engine {
 int quorum_open(struct engine *e);
 void quorum_close(struct engine *e);
 int engine_timing_read(struct engine *e);
+/* engine_corosync's entries in quorum.c and timing.c (engine.h) */
+int engine_quorum_fd(const struct engine *e);
+int engine_quorum_dispatch(struct engine *e);
+int engine_quorate(const struct engine *e);
+void engine_timing(const struct engine *e, uint32_t *token_ms,
+		   uint32_t *consensus_ms, uint32_t *join_ms);
 
 #endif

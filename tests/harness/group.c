@@ -5,6 +5,13 @@
  * members of the sender's partition at once, so each partition has one
  * agreed order.  A node may read its inbox late (lag) but never out of
  * order.  A hung node keeps its inbox and catches up on waking.
+ *
+ * Each node runs the daemon's own group link (src/daemon/group.c) over
+ * this engine (struct engine_ops): its records are encoded and bundled
+ * into CPG messages (src/proto/peer.c), split and decoded on delivery,
+ * and its clean stop waits for its release-all in agreed order, as
+ * vipd's do.  The harness feeds the core only its local inputs
+ * (requests, ticks, faults, hand-offs).
  */
 #include <assert.h>
 #include <errno.h>
@@ -12,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/group.h"
+#include "daemon/log.h"
+#include "engine/engine.h"
 #include "group.h"
 
 struct g_ev {
@@ -19,7 +29,8 @@ struct g_ev {
 	uint64_t ring;            /* view: the ring it starts */
 	uint32_t from;
 	uint64_t at;              /* time it was ordered */
-	struct core_msg m;
+	uint8_t *buf;             /* message: owned, a bundle of records */
+	size_t len;
 	uint32_t members[G_MAX_NODES];
 	unsigned nmembers;
 	uint32_t left[G_MAX_NODES];
@@ -50,10 +61,28 @@ struct g_hand {
 static struct g_hand hands[G_MAX_HAND];
 static unsigned nhands;
 
+/* Each node's daemon side: its loop, group link and engine. */
+struct engine {
+	unsigned i;               /* node index */
+	const struct engine_cb *cb;
+	void *ud;
+};
+
+struct g_link {
+	struct ev *ev;            /* owned: the link's timers (never run) */
+	struct group_link *link;  /* owned, NULL while not running */
+	struct engine *eng;       /* the link's, NULL while disconnected */
+	struct conf conf;         /* the node's conf, with its own lease */
+	int stopped;              /* the clean stop is over */
+};
+
+static struct g_link links[G_MAX_NODES];
+static int lag_off;               /* g_leave(): deliver what is queued */
+
 static void ev_free(struct g_ev *e)
 {
 	if (!e->is_view)
-		free(e->m.entries);
+		free(e->buf);
 }
 
 /* Make room for one more event, reusing the space already read. */
@@ -74,7 +103,8 @@ static void inbox_room(struct g_inbox *b)
 	assert(b->ev);
 }
 
-static void inbox_push(unsigned i, const struct g_ev *e)
+/* Appends a copy of e (for a message, of buf's len bytes). */
+static void inbox_push(unsigned i, const struct g_ev *e, const void *buf)
 {
 	struct g_inbox *b = &inbox[i];
 	struct g_ev *copy;
@@ -83,12 +113,10 @@ static void inbox_push(unsigned i, const struct g_ev *e)
 	copy = &b->ev[b->n++];
 	*copy = *e;
 	copy->at = cur->now;
-	if (!e->is_view && e->m.nentries) {
-		size_t sz = e->m.nentries * sizeof(*e->m.entries);
-
-		copy->m.entries = malloc(sz);
-		assert(copy->m.entries);
-		memcpy(copy->m.entries, e->m.entries, sz);
+	if (!e->is_view) {
+		copy->buf = malloc(e->len);
+		assert(copy->buf);
+		memcpy(copy->buf, buf, e->len);
 	}
 }
 
@@ -106,26 +134,19 @@ static unsigned idx_of(struct group *g, void *ud)
 	return (unsigned)((struct g_node *)ud - g->nodes);
 }
 
+/* The core's send goes through the node's group link. */
 static int op_send(void *ud, const struct core_msg *m)
 {
 	struct g_node *n = ud;
-	struct g_ev e = { .from = n->id, .m = *m };
-	uint32_t view = inbox[idx_of(cur, n)].view;
+	struct group_link *l = links[idx_of(cur, n)].link;
 
 	if (m->type == CORE_MSG_RELEASED &&
 	    (m->flags & CORE_MSG_F_SHUTDOWN)) {
 		n->stop_sent_gate = n->lease_until;
 		n->stop_sent_up = n->up[0];
 	}
-
-	for (unsigned i = 0; i < cur->n; i++) {
-		struct g_node *o = &cur->nodes[i];
-
-		if (o->alive && !o->detached && o->part == n->part &&
-		    (view >> i) & 1u)
-			inbox_push(i, &e);
-	}
-	return 0;
+	n->records++;
+	return l ? group_link_send(l, m) : -ENOTCONN;
 }
 
 static void hand_queue(const struct g_hand *h)
@@ -138,12 +159,14 @@ static void op_handoff(void *ud, unsigned vip, uint64_t term, uint32_t to)
 {
 	struct g_node *n = ud;
 	struct g_hand_fate fate = { .copies = 1 };
-	struct g_hand h = { .from = n->id, .vip = vip, .term = term,
-			    .ring = n->ring };
+	struct g_hand h = { .from = n->id, .vip = vip, .term = term };
 	unsigned from = idx_of(cur, n);
+	uint32_t ring_node;
 
 	cur->hands_sent++;
-	if (to < 1 || to > cur->n)
+	/* as vipd_handoff_send(): bound to the ring, none while out */
+	if (to < 1 || to > cur->n ||
+	    group_link_ring(links[from].link, &ring_node, &h.ring) < 0)
 		return;
 	h.to = to - 1;
 	if (cur->hand_fate)
@@ -213,6 +236,204 @@ static const struct core_ops g_ops_direct = {
 	.handoff = op_handoff,
 };
 
+/* The harness's engine: a message goes to every member of the sender's
+ * partition in its last view; dispatch hands over one due event. */
+static int eng_open(const char *group, uint32_t nodeid,
+		    const struct engine_cb *cb, void *ud, struct engine **ret,
+		    uint32_t *ret_nodeid)
+{
+	unsigned i = nodeid - 1;
+	struct engine *e;
+
+	*ret_nodeid = nodeid;
+	if (i >= cur->n || cur->nodes[i].detached)
+		return -ENOTCONN;
+	e = calloc(1, sizeof(*e));
+	assert(e);
+	*e = (struct engine){ .i = i, .cb = cb, .ud = ud };
+	links[i].eng = e;
+	*ret = e;
+	return 0;
+}
+
+static void eng_close(struct engine *e)
+{
+	if (!e)
+		return;
+	if (links[e->i].eng == e)
+		links[e->i].eng = NULL;
+	free(e);
+}
+
+static int eng_fd(const struct engine *e)
+{
+	return -1; /* dispatched by g_step() */
+}
+
+static int g_due(const struct group *g, unsigned i)
+{
+	const struct g_inbox *b = &inbox[i];
+
+	return b->head < b->n &&
+	       (lag_off || b->ev[b->head].at + g->nodes[i].lag_us <= g->now);
+}
+
+static int eng_dispatch(struct engine *e, unsigned max)
+{
+	struct g_node *n = &cur->nodes[e->i];
+	struct g_inbox *b = &inbox[e->i];
+	struct g_ev ev;
+
+	if (n->detached)
+		return -ENOTCONN;
+	if (!g_due(cur, e->i))
+		return 0;
+	/* a copy: handling it may append to the inbox */
+	ev = b->ev[b->head++];
+	if (ev.is_view) {
+		n->ring = ev.ring; /* corosync's totem change comes first */
+		e->cb->view(e->ud, ev.members, ev.nmembers, ev.left, ev.why,
+			    ev.nleft);
+	} else {
+		e->cb->deliver(e->ud, ev.from, ev.buf, ev.len);
+	}
+	ev_free(&ev);
+	return 0;
+}
+
+static int eng_quorum_dispatch(struct engine *e)
+{
+	return 0;
+}
+
+static int eng_send(struct engine *e, const void *buf, size_t len)
+{
+	struct g_node *n = &cur->nodes[e->i];
+	struct g_ev ev = { .from = n->id, .len = len };
+	uint32_t view = inbox[e->i].view;
+
+	n->messages++;
+	for (unsigned i = 0; i < cur->n; i++) {
+		const struct g_node *o = &cur->nodes[i];
+
+		if (o->alive && !o->detached && o->part == n->part &&
+		    (view >> i) & 1u)
+			inbox_push(i, &ev, buf);
+	}
+	return 1;
+}
+
+static int eng_flush(struct engine *e)
+{
+	return 0;
+}
+
+static void eng_ring(const struct engine *e, uint32_t *node, uint64_t *seq)
+{
+	*node = 0;
+	*seq = cur->nodes[e->i].ring;
+}
+
+static void eng_timing(const struct engine *e, uint32_t *token_ms,
+		       uint32_t *consensus_ms, uint32_t *join_ms)
+{
+	*token_ms = 30;
+	*consensus_ms = 36;
+	*join_ms = 10;
+}
+
+static int eng_quorate(const struct engine *e)
+{
+	return 1;
+}
+
+static const struct engine_ops g_engine = {
+	.open = eng_open, .close = eng_close, .cpg_fd = eng_fd,
+	.quorum_fd = eng_fd, .dispatch = eng_dispatch,
+	.quorum_dispatch = eng_quorum_dispatch, .send = eng_send,
+	.flush = eng_flush, .ring = eng_ring, .timing = eng_timing,
+	.quorate = eng_quorate,
+};
+
+void g_inject(struct group *g, unsigned i, const void *buf, size_t len)
+{
+	cur = g;
+	assert(links[i].eng);
+	eng_send(links[i].eng, buf, len);
+}
+
+void g_link_stats(const struct group *g, unsigned i,
+		  struct group_link_stats *ret)
+{
+	group_link_stats(links[i].link, ret);
+}
+
+static void link_nop(void *ud)
+{
+}
+
+static void link_stopped(void *ud)
+{
+	links[idx_of(cur, ud)].stopped = 1;
+}
+
+static uint64_t link_now(void *ud)
+{
+	return cur->now;
+}
+
+/* The checkers see each view and record the core takes. */
+static void link_observe(void *ud, int after, uint32_t from,
+			 const struct core_msg *m, const uint32_t *members,
+			 unsigned nmembers)
+{
+	struct g_obs o = { .kind = m ? G_OBS_MSG : G_OBS_VIEW, .from = from,
+			   .m = m };
+	const struct g_hooks *h = cur->hooks;
+	unsigned i = idx_of(cur, ud);
+
+	for (unsigned k = 0; k < nmembers; k++)
+		o.members |= 1u << members[k];
+	if (h && !after && h->before)
+		h->before(cur, i, &o);
+	else if (h && after && h->after)
+		h->after(cur, i, &o);
+}
+
+static const struct group_link_cb g_link_cb = {
+	.changed = link_nop, .schedule = link_nop, .stopped = link_stopped,
+	.now = link_now, .observe = link_observe,
+};
+
+/* Node i's vipd joins: its link over the harness's engine, with the
+ * node's own lease (the link sets it before the core joins). */
+static void link_start(struct group *g, unsigned i)
+{
+	struct g_link *l = &links[i];
+	struct g_node *n = &g->nodes[i];
+	int r;
+
+	if (!l->ev) {
+		r = ev_new(&l->ev);
+		assert(r == 0);
+	}
+	l->conf = *(n->conf ? n->conf : &g->conf);
+	if (n->lease_ms)
+		l->conf.lease_ms = n->lease_ms;
+	l->stopped = 0;
+	r = group_link_new(l->ev, &g_engine, n->core, &l->conf, "harness",
+			   n->id, &g_link_cb, n, &l->link);
+	assert(r == 0);
+	group_link_connect(l->link);
+	assert(l->eng);
+}
+
+static void link_stop(unsigned i)
+{
+	group_link_free(links[i].link);
+	links[i].link = NULL;
+}
+
 static void conf_vips(struct group *g, unsigned n, unsigned nvips,
 		      enum conf_policy policy)
 {
@@ -238,6 +459,7 @@ void g_init(struct group *g, unsigned n, unsigned nvips,
 	memset(g, 0, sizeof(*g));
 	cur = g;
 	nhands = 0;
+	log_init(-1); /* the links' errors only */
 	g->n = n;
 	g->now = 1000000;
 	g->conf.lease_ms = 150;
@@ -254,7 +476,10 @@ void g_init(struct group *g, unsigned n, unsigned nvips,
 
 void g_done(struct group *g)
 {
+	cur = g;
 	for (unsigned i = 0; i < g->n; i++) {
+		link_stop(i);
+		links[i].ev = ev_unref(links[i].ev);
 		core_free(g->nodes[i].core);
 		g->nodes[i].core = NULL;
 		inbox_clear(i);
@@ -296,7 +521,7 @@ static void g_views(struct group *g, unsigned p, unsigned gone,
 						     : CORE_LEAVE_NODEDOWN;
 		}
 		inbox[i].view = mask;
-		inbox_push(i, &e);
+		inbox_push(i, &e, NULL);
 	}
 }
 
@@ -306,6 +531,7 @@ void g_start(struct group *g, unsigned i)
 	int r;
 
 	cur = g;
+	link_stop(i);
 	core_free(n->core);
 	memset(n->up, 0, sizeof(n->up));
 	n->lease_until = 0;
@@ -319,7 +545,7 @@ void g_start(struct group *g, unsigned i)
 	n->alive = 1;
 	n->hung = 0;
 	n->detached = 0;
-	core_joined(n->core, g->now);
+	link_start(g, i); /* the core joins */
 	g_views(g, n->part, ~0u, CORE_LEAVE_NODEDOWN);
 }
 
@@ -328,6 +554,7 @@ static void g_stop(struct group *g, unsigned i, enum core_leave why)
 	struct g_node *n = &g->nodes[i];
 
 	cur = g;
+	link_stop(i);
 	core_free(n->core);
 	n->core = NULL;
 	n->alive = 0;
@@ -363,12 +590,23 @@ static void g_local(struct group *g, unsigned i, int after)
 		g->hooks->after(g, i, &o);
 }
 
+/* As vipd's clean stop: the link leaves once the release-all is back in
+ * agreed order; what is queued before it goes through the link, which
+ * gives the core none of it. */
 void g_leave(struct group *g, unsigned i)
 {
+	struct g_link *l = &links[i];
+
 	cur = g;
 	g_local(g, i, 0);
-	core_shutdown(g->nodes[i].core, g->now);
+	group_link_stop(l->link);
 	g_local(g, i, 1);
+	lag_off = 1;
+	while (!l->stopped && l->eng && !g_drained(g, i))
+		group_link_dispatch(l->link);
+	lag_off = 0;
+	if (!l->stopped) /* it never came: leave now */
+		group_link_stop(l->link);
 	g_stop(g, i, CORE_LEAVE_LEAVE);
 }
 
@@ -378,9 +616,10 @@ void g_detach(struct group *g, unsigned i)
 
 	cur = g;
 	g_local(g, i, 0);
-	core_engine_lost(n->core, g->now);
-	g_local(g, i, 1);
 	n->detached = 1;
+	/* the link's dispatch finds it gone: core_engine_lost() */
+	group_link_dispatch(links[i].link);
+	g_local(g, i, 1);
 	inbox_clear(i);
 	inbox[i].view = 0;
 	g_views(g, n->part, ~0u, CORE_LEAVE_NODEDOWN);
@@ -392,7 +631,7 @@ void g_attach(struct group *g, unsigned i)
 
 	cur = g;
 	n->detached = 0;
-	core_joined(n->core, g->now);
+	group_link_connect(links[i].link); /* the core joins */
 	g_views(g, n->part, ~0u, CORE_LEAVE_NODEDOWN);
 }
 
@@ -410,28 +649,6 @@ int g_drained(const struct group *g, unsigned i)
 	return inbox[i].head == inbox[i].n;
 }
 
-static void g_handle(struct group *g, unsigned i, const struct g_ev *e)
-{
-	struct g_node *n = &g->nodes[i];
-	struct g_obs o = { .kind = e->is_view ? G_OBS_VIEW : G_OBS_MSG,
-			   .from = e->from, .m = &e->m };
-	const struct g_hooks *h = g->hooks;
-
-	for (unsigned k = 0; k < e->nmembers && e->is_view; k++)
-		o.members |= 1u << e->members[k];
-	if (h && h->before)
-		h->before(g, i, &o);
-	if (e->is_view)
-		n->ring = e->ring;
-	if (e->is_view)
-		core_view(n->core, g->now, e->members, e->nmembers, e->left,
-			  e->why, e->nleft);
-	else
-		core_deliver(n->core, g->now, e->from, &e->m);
-	if (h && h->after)
-		h->after(g, i, &o);
-}
-
 static void g_tick(struct group *g, unsigned i)
 {
 	const struct g_obs o = { .kind = G_OBS_TICK };
@@ -442,6 +659,8 @@ static void g_tick(struct group *g, unsigned i)
 	core_tick(g->nodes[i].core, g->now);
 	if (h && h->after)
 		h->after(g, i, &o);
+	/* the end of the loop pass: the bundle leaves */
+	group_link_flush(links[i].link);
 }
 
 /* Hand-offs due at node i; those sent in another ring than the one it
@@ -459,7 +678,7 @@ static void g_hands(struct group *g, unsigned i)
 			continue;
 		}
 		hands[k] = hands[--nhands];
-		if (h.ring != n->ring || n->detached)
+		if (!group_link_in_ring(links[i].link, 0, h.ring))
 			continue;
 		g->hands_taken++;
 		g_local(g, i, 0);
@@ -480,15 +699,8 @@ static void g_step(struct group *g)
 			continue;
 		g_hands(g, i);
 		/* Events appended while handling go to the end: FIFO. */
-		while (b->head < b->n && b->ev[b->head].at + n->lag_us <=
-						 g->now) {
-			struct g_ev e = b->ev[b->head++];
-
-			g_handle(g, i, &e);
-			ev_free(&e);
-			if (!n->alive)
-				break;
-		}
+		while (n->alive && links[i].eng && g_due(g, i))
+			group_link_dispatch(links[i].link);
 		if (b->head == b->n)
 			b->n = b->head = 0;
 		if (n->alive)

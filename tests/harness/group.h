@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A simulated group engine for tests: many real cores (src/core), one
- * agreed order of messages and views per partition, a model of each
- * node's kernel (address up, gate lease).  Used by the core unit tests
- * and the deterministic simulator; never by the daemon.
+ * A simulated group engine for tests: many real cores (src/core), each
+ * behind the daemon's real group link (src/daemon/group.c) over this
+ * engine, one agreed order of messages and views per partition, a model
+ * of each node's kernel (address up, gate lease).  Used by the core and
+ * link unit tests and the deterministic simulator; never by the daemon.
  */
 #ifndef VIPD_TESTS_GROUP_H
 #define VIPD_TESTS_GROUP_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "daemon/group.h"
 
 #define G_MAX_NODES 8
 #define G_MAX_VIPS 64
@@ -65,6 +67,8 @@ struct g_node {
 	int replies;
 	char last_reason[128];
 	int events[CORE_EV_MAX + 1];
+	unsigned long records;    /* peer records its core said */
+	unsigned long messages;   /* CPG messages its link sent them in */
 };
 
 /* What becomes of one direct hand-off (core_ops.handoff): delivered
@@ -134,6 +138,12 @@ int g_release_held(struct group *g, unsigned i, const char *vip,
 		   uint64_t term);
 /* Withdraw node i's claim reqid (g->reqid after its g_claim()). */
 int g_cancel(struct group *g, unsigned i, const char *vip, uint64_t reqid);
+/* Node i's engine sends buf as one CPG message, as if its link had
+ * (bytes no vipd would send). */
+void g_inject(struct group *g, unsigned i, const void *buf, size_t len);
+/* Node i's group link's counters. */
+void g_link_stats(const struct group *g, unsigned i,
+		  struct group_link_stats *ret);
 /* Node i's interface of vip failed. */
 void g_fault(struct group *g, unsigned i, unsigned vip);
 /* How many nodes answer for vip now (address up and gate open). */
