@@ -59,7 +59,9 @@ ok "n1's member died: db moved to n2"
 say "4. n1's application comes back: db stays at n2"
 app n1
 wait_until 5 _waiter_is n1 || fail "the returning n1 is not next: $(vf n2 db .waiter)"
-sleep 0.5
+# longer than the probe's dup window (1 s): n1's failback in step 5 is then
+# not taken for answers of n1 and n2 interleaving
+sleep 1.2
 wait_holder 1 db n2 live $BED_NODES || fail "the returning member took db"
 ok "db stays at n2; n1 is next"
 
