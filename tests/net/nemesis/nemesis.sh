@@ -41,9 +41,13 @@ vip web {
 declare -A VIP_IP=([db]=192.0.2.100 [web]=192.0.2.101)
 
 ALL_KINDS="vipd-kill vipd-stop link partition asym corosync-kill all-vipd netem cpu-starve nft-flush"
+# flush-hang is left out by default: it fails today (vipd does not notice that its gate was
+# flushed, and a hung holder then answers ARP beside the new one; doc/nemesis.md). Run it with
+# NEMESIS_KINDS=flush-hang.
 read -ra KINDS <<<"${NEMESIS_KINDS:-$ALL_KINDS}"
 # kinds that may be combined with another in one round
-SOLO=" all-vipd nft-flush "
+SOLO=" all-vipd nft-flush flush-hang "
+NET_KINDS=" link partition asym netem "
 
 declare -A N_INJ=() WORST=() DUPS=()
 RSS_LOG=()
@@ -52,6 +56,7 @@ FAILS=0
 CG=
 STARVED=
 NO_NETEM=0
+DONE=0
 
 # rnd N : R = a random number in [0, N) from the seeded sequence (never in a subshell).
 rnd() { R=$(( RANDOM % $1 )); }
@@ -96,7 +101,7 @@ f_asym_on() {
 }
 f_asym_off() { bed_heal; }
 f_corosync-kill_on() { bed_corosync_kill "$1" KILL; }
-f_corosync-kill_off() { bed_corosync_start "$CLUSTER_TOKEN" "$1" 2>/dev/null; }
+f_corosync-kill_off() { bed_corosync_start "$CLUSTER_TOKEN" "$1"; }
 f_all-vipd_on() {
 	local n
 	for n in $BED_NODES; do _bed_signal "${BED_VIPD[$n]}" KILL; done
@@ -124,12 +129,12 @@ f_netem_off() {
 	ip netns exec "$(bed_ns "$1")" tc qdisc del dev eth0 root 2>/dev/null || true
 	bed_heal
 }
-# vipd runs at SCHED_FIFO: starve it through the cgroup's real-time budget (5 ms a second)
+# vipd runs at SCHED_FIFO: starve it through the cgroup's real-time budget (0.1 ms a second)
 f_cpu-starve_on() {
 	STARVED=$(bed_vipd_pid "$1")
 	_bed_alive "${BED_VIPD[$1]}" || { echo "   (no vipd on $1 to starve)"; STARVED=; return 0; }
 	CG_HOME=$(awk -F: '$2 ~ /(^|,)cpu(,|$)/ { print $3 }' "/proc/$STARVED/cgroup")
-	echo 5000 >"$CG/cpu.rt_runtime_us"
+	echo 100 >"$CG/cpu.rt_runtime_us"
 	echo "$STARVED" >"$CG/cgroup.procs"
 }
 f_cpu-starve_off() {
@@ -146,7 +151,7 @@ f_nft-flush_off() {
 	local ns left noticed
 	ns=$(bed_ns "$1")
 	left=$(ip netns exec "$ns" nft list tables 2>&1 | tr '\n' ' ')
-	noticed=$(tail -n +"$((FLUSH_LOG_LINES + 1))" "$BED_DIR/$1/vipd.log" | grep -ci 'gate\|nftables\|lease' || true)
+	noticed=$(tail -n +"$((FLUSH_LOG_LINES + 1))" "$BED_DIR/$1/vipd.log" | grep -ci 'gate' || true)
 	if ! ip netns exec "$ns" nft list table inet vipd_gate >/dev/null 2>&1; then
 		finding "nft-flush on $1: vipd_gate gone and not restored, vipd logged $noticed line(s) about it (tables left: $left)"
 	fi
@@ -154,6 +159,16 @@ f_nft-flush_off() {
 	bed_vipd_stop "$1" 5
 	bed_vipd_start "$1"
 }
+# flush-hang: the flush, then the holder's vipd hangs (SIGSTOP) well past its lease: the others
+# take db over; without its gate, does the hung holder still answer for db? (ARP, mid-hang)
+f_flush-hang_on() { f_nft-flush_on "$1"; bed_vipd_kill "$1" STOP; }
+f_flush-hang_during() {
+	local macs
+	macs=$(bed_exec c python3 "$NEMESIS_SRC/arp-macs.py" eth0 192.0.2.200 "${VIP_IP[db]}" 300 3 | tr '\n' ' ')
+	echo "   ARP for db while $1's vipd hangs: ${macs:-none}"
+	case ${macs% } in *" "*) bad "round $ROUND: flush-hang on $1: ARP for db answered by two MACs ($macs): the hung holder answers without its gate" ;; esac
+}
+f_flush-hang_off() { bed_vipd_kill "$1" CONT; f_nft-flush_off "$1"; }
 
 # hold_ms KIND : R = how long the fault lasts (ms); some of them well past the lease.
 hold_ms() {
@@ -164,7 +179,7 @@ hold_ms() {
 	corosync-kill) rnd 1500 ;;
 	netem) rnd 2000; R=$((R + 1000)) ;;
 	cpu-starve) rnd 1500; R=$((R + 2 * LEASE_MS)) ;;
-	nft-flush) R=1500 ;;
+	nft-flush|flush-hang) R=1500 ;;
 	esac
 }
 
@@ -275,7 +290,7 @@ round() {
 	sleep 1.1 # a switch back to a node within the probe's dup window (1 s) would count as dup
 	rnd ${#KINDS[@]}; k1=${KINDS[R]}
 	rnd_node; t1=$R
-	[ "$k1" != nft-flush ] || t1=$(vf n1 db .holder) # on the holder
+	[[ $k1 != *flush* ]] || t1=$(vf n1 db .holder) # on the holder
 	rnd 4
 	if [ "$R" = 0 ] && [ ${#KINDS[@]} -gt 1 ] && [[ $SOLO != *" $k1 "* ]]; then
 		rnd ${#KINDS[@]}; k2=${KINDS[R]}
@@ -288,9 +303,20 @@ round() {
 	sleep 0.2
 	"f_${k1}_on" "$t1"
 	[ -z "$k2" ] || "f_${k2}_on" "$t2"
-	sleep "$(awk -v ms="$hold" 'BEGIN { printf "%.3f", ms / 1000 }')"
-	[ -z "$k2" ] || "f_${k2}_off" "$t2"
-	"f_${k1}_off" "$t1"
+	if declare -F "f_${k1}_during" >/dev/null; then
+		sleep "$(awk -v ms="$hold" 'BEGIN { printf "%.3f", ms / 2000 }')"
+		"f_${k1}_during" "$t1"
+		sleep "$(awk -v ms="$hold" 'BEGIN { printf "%.3f", ms / 2000 }')"
+	else
+		sleep "$(awk -v ms="$hold" 'BEGIN { printf "%.3f", ms / 1000 }')"
+	fi
+	# network faults are cleared first: a corosync restarted in a partition never gets quorate
+	if [ -n "$k2" ] && [[ $NET_KINDS == *" $k1 "* ]]; then
+		"f_${k1}_off" "$t1"; "f_${k2}_off" "$t2"
+	else
+		[ -z "$k2" ] || "f_${k2}_off" "$t2"
+		"f_${k1}_off" "$t1"
+	fi
 	heal_all
 	if wait_until 30 agree; then
 		echo "   agreed: $AGREED"
@@ -336,6 +362,7 @@ report() {
 
 bed_on_cleanup() {
 	local p
+	[ "$DONE" = 1 ] || echo "nemesis: FAIL (aborted in round ${ROUND:-0}; the run directory is kept)"
 	[ -n "$CG" ] && [ -d "$CG" ] || return 0
 	while read -r p; do echo "$p" >/sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null || true; done <"$CG/cgroup.procs"
 	rmdir "$CG" 2>/dev/null || true
@@ -370,4 +397,5 @@ done
 CAMPAIGN=$(bed_probe_stop campaign)
 [ "$(jq -r .dup "$CAMPAIGN")" = 0 ] || bad "campaign probe saw a duplicate holder: $(jq -c '{dup_same_seq, dup_switchback}' "$CAMPAIGN")"
 report
+DONE=1
 if [ "$FAILS" = 0 ]; then echo "nemesis: PASS"; else echo "nemesis: FAIL ($FAILS failed checks)"; exit 1; fi
