@@ -14,6 +14,8 @@
 #   NEMESIS_ROUNDS   rounds (default 8; the meson test)
 #   NEMESIS_SECONDS  long mode: rounds until this many seconds passed (overrides ROUNDS)
 #   NEMESIS_KINDS    only these fault kinds (words), e.g. "vipd-stop netem"
+#   NEMESIS_PLAN     the rounds' faults instead of drawn ones (words KIND@NODE[+KIND@NODE]:MS),
+#                    e.g. "netem@n3+vipd-stop@n2:3000 vipd-kill@n1:500"; the operator stays random
 # Run by meson (suite net) as root; see doc/nemesis.md.
 # shellcheck disable=SC2086 # $BED_NODES is a list of words
 set -eu
@@ -45,6 +47,8 @@ ALL_KINDS="vipd-kill vipd-stop link partition asym corosync-kill all-vipd netem 
 # flushed, and a hung holder then answers ARP beside the new one; doc/nemesis.md). Run it with
 # NEMESIS_KINDS=flush-hang.
 read -ra KINDS <<<"${NEMESIS_KINDS:-$ALL_KINDS}"
+read -ra PLAN <<<"${NEMESIS_PLAN:-}"
+[ ${#PLAN[@]} = 0 ] || ROUNDS=${#PLAN[@]}
 # kinds that may be combined with another in one round
 SOLO=" all-vipd nft-flush flush-hang "
 NET_KINDS=" link partition asym netem "
@@ -282,12 +286,8 @@ ops() {
 
 # --- a round ------------------------------------------------------------------------------------
 
-# round : operator actions, then a fault (or two at once) under the round's probe, heal, and the
-# checks; the figures go to the per-kind tallies.
-round() {
-	local k1 k2='' t1 t2='' kind f out hold
-	ops
-	sleep 1.1 # a switch back to a node within the probe's dup window (1 s) would count as dup
+# draw_round : k1, t1, k2, t2 and hold of the round (round's locals) drawn at random.
+draw_round() {
 	rnd ${#KINDS[@]}; k1=${KINDS[R]}
 	rnd_node; t1=$R
 	[[ $k1 != *flush* ]] || t1=$(vf n1 db .holder) # on the holder
@@ -296,8 +296,31 @@ round() {
 		rnd ${#KINDS[@]}; k2=${KINDS[R]}
 		if [ "$k2" = "$k1" ] || [[ $SOLO == *" $k2 "* ]]; then k2=; else rnd_node; t2=$R; fi
 	fi
-	kind=$k1${k2:+"+$k2"}
 	hold_ms "$k1"; hold=$R
+}
+# plan_round KIND@NODE[+KIND@NODE]:MS : the same, from NEMESIS_PLAN (to replay a round).
+plan_round() {
+	local w=${1%:*}
+	hold=${1##*:}
+	k1=${w%%+*}; t1=${k1#*@}; k1=${k1%@*}
+	if [[ $w == *+* ]]; then k2=${w#*+}; t2=${k2#*@}; k2=${k2%@*}; fi
+	if ! declare -F "f_${k1}_on" >/dev/null || { [ -n "$k2" ] && ! declare -F "f_${k2}_on" >/dev/null; }; then
+		bed_die "NEMESIS_PLAN: '$1' names an unknown fault kind (kinds: $ALL_KINDS flush-hang)"
+	fi
+}
+
+# round : operator actions, then a fault (or two at once) under the round's probe, heal, and the
+# checks; the figures go to the per-kind tallies.
+round() {
+	local k1 k2='' t1 t2='' kind f out hold
+	ops
+	sleep 1.1 # a switch back to a node within the probe's dup window (1 s) would count as dup
+	if [ ${#PLAN[@]} -gt 0 ]; then
+		plan_round "${PLAN[ROUND - 1]}"
+	else
+		draw_round
+	fi
+	kind=$k1${k2:+"+$k2"}
 	echo "== round $ROUND ($(elapsed_s) s): $k1 on $t1${k2:+, $k2 on $t2}, $hold ms (db at $(vf n1 db .holder))"
 	bed_probe_start round --target "${VIP_IP[db]}" --port "$PORT" --duration-ms 0
 	sleep 0.2
@@ -370,7 +393,7 @@ bed_on_cleanup() {
 
 say "nemesis: seed $SEED, ${NEMESIS_SECONDS:+$LIMIT_S s}${NEMESIS_SECONDS:-$ROUNDS rounds}, kinds: ${KINDS[*]}"
 cluster_up "$VIPS"
-if [[ " ${KINDS[*]} " == *" cpu-starve "* ]]; then
+if [[ " ${KINDS[*]} ${PLAN[*]} " == *cpu-starve* ]]; then
 	if [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]; then
 		CG=/sys/fs/cgroup/cpu/${BED_P}starve
 		mkdir "$CG" || bed_die "cannot make the cgroup $CG"
