@@ -49,7 +49,7 @@ ALL_KINDS="vipd-kill vipd-stop link partition asym corosync-kill all-vipd netem 
 read -ra KINDS <<<"${NEMESIS_KINDS:-$ALL_KINDS}"
 read -ra PLAN <<<"${NEMESIS_PLAN:-}"
 [ ${#PLAN[@]} = 0 ] || ROUNDS=${#PLAN[@]}
-# kinds that may be combined with another in one round
+# kinds never combined with another in one round
 SOLO=" all-vipd nft-flush flush-hang "
 NET_KINDS=" link partition asym netem "
 
