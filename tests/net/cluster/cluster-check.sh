@@ -31,7 +31,6 @@ ok "cluster synced ($(elapsed_s) s)"
 pass() { touch "$BED_DIR/$1.ok"; }
 flunk() { rm -f "$BED_DIR/$1.ok"; }
 _check_is() { [ "$(vf "$1" db .check.state)" = "$2" ]; }
-ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 say "1. no check passes: db stays unassigned"
 wait_until 5 _check_is n1 failing || fail "n1's check not failing: $(vf n1 db .check)"
@@ -48,8 +47,7 @@ ok "db live at n1 ($(vf n1 db .check.state), $(vf n1 db .check.runs) runs)"
 
 say "3. n2's check passes too: n2 waits, db stays at n1"
 pass n2
-_waiter_n2() { local n; for n in $BED_NODES; do [ "$(vf "$n" db .waiter)" = n2 ] || return 1; done; }
-wait_until 5 _waiter_n2 || fail "n2 does not wait for db: $(vf n1 db .waiter)"
+wait_until 5 waiter_is db n2 || fail "n2 does not wait for db: $(vf n1 db .waiter)"
 wait_holder 1 db n1 live $BED_NODES || fail "n2 took db from a healthy n1"
 ok "n2 waits behind the healthy holder n1"
 

@@ -29,8 +29,6 @@ app() {
 	wait_until 5 grep -q "group app:\|join group" "$BED_DIR/app-$n.log" ||
 		[ "${1:-}" = -w ] || fail "follow-group on $n did not start: $(cat "$BED_DIR/app-$n.log")"
 }
-_waiter_is() { local n; for n in $BED_NODES; do [ "$(vf "$n" db .waiter)" = "$1" ] || return 1; done; }
-ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 say "1. no member: db unassigned; n1's application joins: db goes to n1"
 wait_holder 1 db null unassigned $BED_NODES || fail "db assigned with no member in the group"
@@ -43,7 +41,7 @@ ok "db live at n1, the group's only member"
 
 say "2. n2's application joins too: db stays at n1, n2 is next"
 app n2
-wait_until 5 _waiter_is n2 || fail "n2 is not next for db: $(vf n1 db .waiter)"
+wait_until 5 waiter_is db n2 || fail "n2 is not next for db: $(vf n1 db .waiter)"
 wait_holder 1 db n1 live $BED_NODES || fail "a joining member took db"
 app n3 -w
 ok "db stays at n1; n2 waits; n3's application stands by outside the group"
@@ -58,7 +56,7 @@ ok "n1's member died: db moved to n2"
 
 say "4. n1's application comes back: db stays at n2"
 app n1
-wait_until 5 _waiter_is n1 || fail "the returning n1 is not next: $(vf n2 db .waiter)"
+wait_until 5 waiter_is db n1 || fail "the returning n1 is not next: $(vf n2 db .waiter)"
 # longer than the probe's dup window (1 s): n1's failback in step 5 is then
 # not taken for answers of n1 and n2 interleaving
 sleep 1.2
@@ -69,7 +67,7 @@ say "5. the seed's variant: n2 stands down (leaves the group), n3 becomes primar
 kill -USR1 "${APP[n2]}"
 wait_holder 5 db n1 live $BED_NODES || fail "db not live at n1 after n2 left the group"
 kill -USR2 "${APP[n3]}"
-wait_until 5 _waiter_is n3 || fail "n3 is not next after joining: $(vf n1 db .waiter)"
+wait_until 5 waiter_is db n3 || fail "n3 is not next after joining: $(vf n1 db .waiter)"
 kill -USR1 "${APP[n1]}"
 wait_holder 5 db n3 live $BED_NODES || fail "db not live at n3 after n1 left the group"
 ok "leaving the group gives db up, joining queues for it: n2 -> n1 -> n3"

@@ -33,18 +33,15 @@ hold() {
 }
 # app_of PID : the command vipctl hold PID runs.
 app_of() { pgrep -P "$1" -x sleep; }
-_waiter_is() { [ "$(vf "$2" db .waiter)" = "$1" ]; }
-waiter_everywhere() { local n; for n in $BED_NODES; do _waiter_is "$1" "$n" || return 1; done; }
-ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 say "1. a waiting claim whose client is killed is withdrawn"
 out=$(bed_vipctl n1 --json claim db) || fail "claim db on n1: $out"
 wait_holder 5 db n1 live $BED_NODES || fail "db not live at n1"
 bed_spawn n2 "$BED_DIR/wait.log" "$VIPCTL" claim db --wait 60
 wpid=$BED_LAST_PID
-wait_until 5 waiter_everywhere n2 || fail "n2's waiting claim not seen by every node"
+wait_until 5 waiter_is db n2 || fail "n2's waiting claim not seen by every node"
 kill -KILL "$wpid"
-wait_until 5 waiter_everywhere null || fail "the killed client's claim still waits: $(vf n1 db .waiter)"
+wait_until 5 waiter_is db null || fail "the killed client's claim still waits: $(vf n1 db .waiter)"
 out=$(bed_vipctl n1 --json release db) || fail "release on n1: $out"
 wait_holder 5 db null unassigned $BED_NODES || fail "db not unassigned after the release"
 sleep 1
@@ -61,7 +58,7 @@ bed_vipctl n1 status | grep -q "^db: session of pid $h1, keep-alive 1000 ms" ||
 bed_probe_start all --target "$VIP" --port "$PORT" --duration-ms 0
 hold n2 hold2 --timeout 1 --wait 60
 h2=$HOLD_PID
-wait_until 5 waiter_everywhere n2 || fail "n2's session claim does not wait"
+wait_until 5 waiter_is db n2 || fail "n2's session claim does not wait"
 app=$(app_of "$h1") || fail "no application under vipctl hold on n1"
 t0=$(date +%s%N)
 kill -KILL "$app"
@@ -74,7 +71,7 @@ ok "n1's application killed: vipctl hold released db, n2's session took it"
 say "3. session: the holder's application is stopped (SIGSTOP), its keep-alives stop"
 hold n3 hold3 --timeout 1 --wait 60
 h3=$HOLD_PID
-wait_until 5 waiter_everywhere n3 || fail "n3's session claim does not wait"
+wait_until 5 waiter_is db n3 || fail "n3's session claim does not wait"
 app=$(app_of "$h2") || fail "no application under vipctl hold on n2"
 t0=$(date +%s%N)
 kill -STOP "$app"
@@ -89,7 +86,7 @@ ok "n2's stopped application lost db within $took ms; vipctl hold ended it"
 say "4. session: a hung client (vipctl hold itself stopped) loses it too"
 hold n1 hold4 --timeout 1 --wait 60
 h4=$HOLD_PID
-wait_until 5 waiter_everywhere n1 || fail "n1's session claim does not wait"
+wait_until 5 waiter_is db n1 || fail "n1's session claim does not wait"
 t0=$(date +%s%N)
 kill -STOP "$h3"
 wait_holder 10 db n1 live $BED_NODES || fail "db not live at n1 after n3's client hung"

@@ -75,6 +75,14 @@ _holder_is() { # VIP HOLDER STATE NODES...
 # (HOLDER "null" for none).
 wait_holder() { local d=$1; shift; wait_until "$d" _holder_is "$@"; }
 
+# waiter_is VIP NODE : every node's table has NODE ("null": nobody) waiting for VIP.
+waiter_is() {
+	local n
+	for n in $BED_NODES; do [ "$(vf "$n" "$1" .waiter)" = "$2" ] || return 1; done
+}
+# ms_since T0_NS : milliseconds since $(date +%s%N) gave T0_NS.
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
 # live_here_nodes VIP NODES... : the nodes (space separated) that report live_here true.
 live_here_nodes() {
 	local v=$1 n out=; shift
