@@ -55,6 +55,18 @@ static void send_error(struct vipd *d, enum ctl_cmd cmd, uint64_t conn,
 	send_obj(d, conn, o);
 }
 
+/* A claim, release or move of vip refused: a decision (log_decision). */
+static void log_refused(struct vipd *d, enum ctl_cmd cmd, unsigned vip,
+			uint64_t term, const char *code, const char *why)
+{
+	struct log_fields lf = { d->conf.vips[vip].name,
+				 core_node_name(d->core, d->self_id), term,
+				 code };
+
+	log_decision(LOG_NOTICE, LOG_MSG_REFUSED, &lf, "VIP '%s': %s refused: "
+		     "%s", lf.vip, ctl_cmd_to_string(cmd), why);
+}
+
 static void do_status(struct vipd *d, uint64_t conn, const char *vip)
 {
 	int only = -1;
@@ -175,6 +187,8 @@ static void do_change(struct vipd *d, uint64_t conn,
 	e = change(d, r, req, why, sizeof(why));
 	if (e) {
 		vipd_session_reply(d, r->reqid, (enum core_err)e, 0);
+		log_refused(d, req->cmd, (unsigned)vip, req->term,
+			    core_err_to_string((enum core_err)e), why);
 		send_error(d, req->cmd, conn,
 			   core_err_to_string((enum core_err)e), why);
 		req_free(r);
@@ -294,6 +308,8 @@ void vipd_reply(void *ud, uint64_t reqid, enum core_err err, uint64_t term,
 	if (!r)
 		return;
 	if (err) {
+		log_refused(d, r->cmd, r->vip, term, core_err_to_string(err),
+			    reason ? reason : "");
 		send_error(d, r->cmd, r->conn, core_err_to_string(err),
 			   reason ? reason : core_err_to_string(err));
 		req_free(r);

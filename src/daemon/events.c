@@ -71,12 +71,64 @@ static void publish(struct vipd *d, struct json_object *o)
 	json_object_object_add(o, "incarnation",
 			       json_object_new_string(e->incarnation));
 	line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	log_info("event %s", line);
+	log_debug("event %s", line);
 	slot = &e->hist[e->seq % VIPD_EVENT_HISTORY];
 	free(*slot);
 	*slot = strdup(line); /* NULL: a gap, a later replay resets */
 	if (d->ctl)
 		ctl_broadcast_seq(d->ctl, line, e->seq);
+}
+
+_Static_assert((int)LOG_MSG_CONFIG == (int)CORE_EV_CONFIG &&
+		       (int)LOG_MSG_CLAIMED == (int)CORE_EV_CLAIMED,
+	       "enum log_msg begins as enum core_event_type");
+
+/* Says ev as a sentence, with its fields (log_decision). */
+static void log_event(struct vipd *d, const struct core_event *ev,
+		      const char *vip)
+{
+	static const char *const verb[CORE_EV_MAX + 1] = {
+		[CORE_EV_CLAIMED] = "claimed by", [CORE_EV_LIVE] = "live at",
+		[CORE_EV_RELEASED] = "released by", [CORE_EV_MOVED] = "moved to",
+		[CORE_EV_LOST] = "lost by", [CORE_EV_JOINED] = "joined",
+		[CORE_EV_LEFT] = "left", [CORE_EV_QUORUM] = "quorum",
+		[CORE_EV_CONFIG] = "config",
+	};
+	enum log_msg id = (enum log_msg)ev->type; /* log.h follows core.h */
+	uint32_t who = ev->type == CORE_EV_QUORUM ? d->self_id
+		       : ev->type == CORE_EV_RELEASED ? ev->prev : ev->node;
+	const char *prev = ev->type == CORE_EV_MOVED
+				   ? core_node_name(d->core, ev->prev) : NULL;
+	struct log_fields lf = { vip, core_node_name(d->core, who),
+				 ev->term, ev->why ? ev->why : "" };
+	const char *word = ev->type != CORE_EV_QUORUM ? verb[ev->type]
+			   : ev->arg ? "quorum gained" : "quorum lost";
+	/* the core's reason is often the event's own name: said once */
+	const char *sep = *lf.reason && strncmp(word, lf.reason,
+						 strlen(lf.reason)) ? ": " : "";
+	const char *why = *sep ? lf.reason : "";
+
+	if (ev->type == CORE_EV_QUORUM)
+		log_decision(LOG_NOTICE, id, &lf, "%s%s%s", word, sep, why);
+	else if (ev->type == CORE_EV_JOINED || ev->type == CORE_EV_LEFT)
+		log_decision(LOG_INFO, id, &lf, "node '%s' %s the view%s%s",
+			     lf.node, word, sep, why);
+	else if (ev->type == CORE_EV_CONFIG && ev->arg)
+		log_decision(LOG_WARNING, id, &lf,
+			     "VIP '%s' is defined otherwise or not at all in "
+			     "the vipd.conf of member '%s': claims, moves and "
+			     "take-overs of it are refused until the files "
+			     "agree", vip, lf.node);
+	else if (ev->type == CORE_EV_CONFIG)
+		log_decision(LOG_NOTICE, id, &lf, "VIP '%s': every member "
+			     "defines it the same again", vip);
+	else
+		log_decision(LOG_NOTICE, id, &lf,
+			     "VIP '%s' %s '%s'%s%s%s at term %llu%s%s", vip,
+			     word, lf.node ? lf.node : "none",
+			     prev ? " from '" : "", prev ? prev : "",
+			     prev ? "'" : "", (unsigned long long)ev->term,
+			     sep, why);
 }
 
 void vipd_event(void *ud, const struct core_event *ev)
@@ -103,20 +155,13 @@ void vipd_event(void *ud, const struct core_event *ev)
 		(int64_t)vipd_wall_ms(d, 0)));
 	publish(d, o);
 	json_object_put(o);
+	log_event(d, ev, vip);
 	vipd_metrics_event(d, ev);
 	hooks_event(d, ev);
 	if (ev->vip >= 0) {
 		vipd_session_check(d, (unsigned)ev->vip);
 		vipd_check_act(d, (unsigned)ev->vip);
 	}
-	if (ev->type == CORE_EV_CONFIG && ev->arg)
-		log_warn("VIP '%s' is defined otherwise or not at all in the "
-			 "vipd.conf of member '%s': claims, moves and "
-			 "take-overs of it are refused until the files agree",
-			 vip, core_node_name(d->core, ev->node));
-	else if (ev->type == CORE_EV_CONFIG)
-		log_notice("VIP '%s': every member defines it the same again",
-			   vip);
 }
 
 /* Sends conn the events after since, if the history still has them. */

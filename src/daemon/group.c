@@ -67,7 +67,8 @@ static void on_view(void *ud, const uint32_t *members, unsigned n,
 
 	if (l->stopping)
 		return;
-	log_info("view: %u members, %u left", n, nleft);
+	log_decision(LOG_INFO, LOG_MSG_VIEW, &(struct log_fields){ 0 },
+		     "view: %u members, %u left", n, nleft);
 	if (l->cb->observe)
 		l->cb->observe(l->ud, 0, 0, NULL, members, n);
 	core_view(l->core, l->cb->now(l->ud), members, n, left, why, nleft);

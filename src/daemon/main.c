@@ -47,7 +47,9 @@ static void usage(FILE *f)
 		   "  -n, --check-config   validate, print it normalised, exit\n"
 		   "  -v, --verbose        debug logging\n"
 		   "  -f, --foreground     accepted; vipd never forks\n"
-		   "  -V, --version        print the version, exit\n",
+		   "  -V, --version        print the version, exit\n"
+		   "  --log-target=auto|console|journal  decisions as lines "
+		   "or journal entries with fields\n",
 		DEFAULT_CONF);
 }
 
@@ -61,6 +63,7 @@ static int parse_args(int argc, char **argv, const char **path, int *check,
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "log-target", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -78,6 +81,10 @@ static int parse_args(int argc, char **argv, const char **path, int *check,
 			break;
 		case 'f':
 			break;
+		case 'L':
+			if (log_set_target(optarg) < 0)
+				goto usage;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -85,15 +92,14 @@ static int parse_args(int argc, char **argv, const char **path, int *check,
 			printf("vipd %s\n", VIPD_VERSION);
 			exit(0);
 		default:
-			usage(stderr);
-			return -EINVAL;
+			goto usage;
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return -EINVAL;
-	}
-	return 0;
+	if (optind == argc)
+		return 0;
+usage:
+	usage(stderr);
+	return -EINVAL;
 }
 
 static void setup_net(struct vipd *d)
