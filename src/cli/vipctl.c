@@ -14,6 +14,7 @@
 
 #include "cli/args.h"
 #include "cli/hold.h"
+#include "cli/top.h"
 #include "proto/ctl.h"
 #include "vip.h"
 
@@ -54,6 +55,8 @@ static void usage(FILE *f)
 		"  move VIP NODE                       put VIP on NODE\n"
 		"  watch [--since INCARNATION:SEQ]     stream ownership "
 		"events (resume)\n"
+		"  top [--plain]                       live view, redrawn "
+		"on events\n"
 		"  reload                              reread vipd.conf "
 		"(root, vipd's user)\n"
 		"  metrics                             this node's metrics "
@@ -482,6 +485,8 @@ int main(int argc, char **argv)
 	r = take_args(&v, &a);
 	if (r == VIPCTL_OK && a.nwords > 0 && !strcmp(a.words[0], "hold"))
 		r = vipctl_hold(v.socket, a.nwords - 1, a.words + 1);
+	else if (r == VIPCTL_OK && a.nwords > 0 && !strcmp(a.words[0], "top"))
+		r = vipctl_top(v.socket, a.nwords - 1, a.words + 1);
 	else if (r == VIPCTL_OK) {
 		check = a.nwords > 0 && !strcmp(a.words[0], "check");
 		if (check)
