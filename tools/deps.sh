@@ -11,6 +11,8 @@ clang-tidy libclang-rt-dev"
 # tests/pkg: build the Debian packages, check them, install them on a clean
 # root and boot it
 PKGS="$PKGS debhelper dpkg-dev lintian mmdebstrap git systemd-container"
+# cluster-journal: a real systemd-journald in a bed node
+PKGS="$PKGS systemd"
 # cluster-metrics: a real Prometheus parser for the metrics
 PKGS="$PKGS python3-prometheus-client"
 missing=""

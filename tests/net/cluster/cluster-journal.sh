@@ -10,8 +10,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "${BED_SRC:-$here/../bed}/bed.sh"
 . "${CLUSTER_SRC:-$here}/lib.sh"
-command -v systemd-cat >/dev/null && [ -x /lib/systemd/systemd-journald ] ||
-	{ echo "cluster-journal: no systemd-journald"; exit 77; }
+if ! command -v systemd-cat >/dev/null || [ ! -x /lib/systemd/systemd-journald ]; then
+	echo "cluster-journal: no systemd-journald"; exit 77
+fi
 catalog=$here/../../../dist/vipd.catalog
 [ -f "$catalog" ] || catalog=$CLUSTER_SRC/../../../dist/vipd.catalog
 # id SUBJECT-WORDS : the MESSAGE_ID of the catalog entry whose subject has these words.
