@@ -174,7 +174,7 @@ static int loop(struct top *t)
 				"%s\n", strerror(-r));
 			return 3;
 		}
-		if (r > 0 && (r = refresh(t)) < 0) {
+		if (r > 0 && refresh(t) < 0) {
 			fprintf(stderr, "vipctl: top: status: %s\n",
 				vip_client_last_error(t->ask));
 			return 3;

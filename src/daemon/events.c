@@ -105,7 +105,7 @@ static void log_event(struct vipd *d, const struct core_event *ev,
 			   : ev->arg ? "quorum gained" : "quorum lost";
 	/* the core's reason is often the event's own name: said once */
 	const char *sep = *lf.reason && strncmp(word, lf.reason,
-						 strlen(lf.reason)) ? ": " : "";
+						 strlen(lf.reason)) != 0 ? ": " : "";
 	const char *why = *sep ? lf.reason : "";
 
 	if (ev->type == CORE_EV_QUORUM)

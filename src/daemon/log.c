@@ -89,7 +89,17 @@ static int stderr_is_journal(void)
 	unsigned long long dev, ino;
 	struct stat st;
 
-	if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+	char *end;
+
+	if (!e)
+		return 0;
+	errno = 0;
+	dev = strtoull(e, &end, 10);
+	if (errno || end == e || *end != ':')
+		return 0;
+	e = end + 1;
+	ino = strtoull(e, &end, 10);
+	if (errno || end == e || *end)
 		return 0;
 	if (fstat(STDERR_FILENO, &st) < 0)
 		return 0;
