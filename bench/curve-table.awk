@@ -29,13 +29,14 @@ END {
 	np = split(ENVIRON["CURVE_POINTS"], pts, " ")
 	for (p = 1; p <= np; p++) {
 		split(pts[p], f, ":")
-		id = "vipd-" f[1] "-" f[2]
+		tok = f[1] (f[4] != "" ? "-s" f[4] : "")
+		id = "vipd-" tok "-" f[2]
 		own = mean(id, "vipd", "node_cpu_pct")
 		with = mean(id, "corosync", "node_cpu_pct")
-		alone = mean("alone-" f[1], "corosync", "node_cpu_pct")
+		alone = mean("alone-" tok, "corosync", "node_cpu_pct")
 		adds = own + with - alone
 		printf "| %s | %s | %s (%s ms) | %s | %s | %.2f | %.2f | %.2f | %.2f | %s | %s | %d | %s |\n",
-			f[3] ? f[3] : "", f[1] == "stock" ? "stock" : f[1] " ms", f[2],
+			f[3], (f[1] == "stock" ? "stock" : f[1] " ms") (f[4] != "" ? ", seqno_unchanged_const " f[4] : ""), f[2],
 			v[id, "vipd", "lease_ms"], nodes(id, "vipd", "node_cpu_pct", "%.2f"),
 			nodes(id, "vipd", "node_wakeups_per_s", "%.0f"), with, alone, adds,
 			(alone > 0 ? adds / alone : 0), med(id SUBSEP "link"), med(id SUBSEP "hung"),

@@ -12,13 +12,14 @@
 # interval of KA_ADVERTS.  Writes bench/out/curve/{raw.csv,res.csv,curve.md}; curve.md is the
 # table bench/README.md and doc/deploy.md show (copy it to bench/results/curve.md).
 #
-# CURVE_POINTS: TOKEN:LEASE[:NAME] (TOKEN in ms or "stock": corosync's own timing; join 30 ms
-# at token 50, corosync's default otherwise).  KA_ADVERTS: keepalived advert_int values.
+# CURVE_POINTS: TOKEN:LEASE[:NAME[:SEQNO]] (TOKEN in ms or "stock": corosync's own timing;
+# join 30 ms at token 50, corosync's default otherwise; SEQNO: corosync's seqno_unchanged_const,
+# its default 30 if empty).  KA_ADVERTS: keepalived advert_int values.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 OUT=${OUT:-$here/out/curve}
-POINTS=${CURVE_POINTS:-50:auto:fast 50:500ms 100:auto 300:auto:balanced 300:2s 1000:auto:frugal 1000:2500ms stock:auto}
+POINTS=${CURVE_POINTS:-50:auto:fast 50:auto::2 50:500ms 100:auto:balanced 300:auto 300:2500ms:frugal 1000:auto stock:auto}
 KA_ADVERTS=${KA_ADVERTS:-0.1 0.3 1}
 export IDLE_S=${IDLE_S:-30} REPS=${REPS:-3} SCENARIOS=${SCENARIOS:-link hung}
 export BED_BUILD_ROOT=$top/build-bench
@@ -51,9 +52,11 @@ part() {
 run_points() {
 	local p tok lease done_tok=" "
 	for p in $POINTS; do
-		IFS=: read -r tok lease _ <<<"$p"
+		IFS=: read -r tok lease _ seq <<<"$p"
 		export TOKEN=$tok BED_LEASE=$lease
 		if [ "$tok" = 50 ]; then export BED_JOIN=30; else unset BED_JOIN; fi
+		if [ -n "$seq" ]; then export BED_SEQNO_UNCHANGED=$seq; else unset BED_SEQNO_UNCHANGED; fi
+		tok=$tok${seq:+-s$seq}
 		case $done_tok in *" $tok "*) ;; *)
 			part "alone-$tok" idle corosync 1 3
 			done_tok="$done_tok$tok " ;;

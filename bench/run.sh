@@ -443,6 +443,9 @@ run_idle() { # tool nvips nnodes
 	log "idle: cpu $(( (c1 - c0) / 1000000 )) ms over ${IDLE_S}s, rss $(rss_kb $pids) kB${cpid:+; corosync $(( (k1 - k0) / 1000000 )) ms}"
 }
 
+# voluntary context switches of every thread: the times it went to sleep, i.e. its wake-ups
+# (preemptions by other work on a busy machine are not counted)
+sleeps() { sum_tasks status '/^voluntary_ctxt_switches:/ { s += $2 } END { print s + 0 }' "$@"; }
 # idle_nodes_sample 0|1: CPU ns and context switches of every node's daemon (and, for vipd,
 # its corosync) into NS_<i>_<key>; idle_nodes_report NS: one row per node and process,
 # "TOOL@nK" and "corosync@nK" (bench/curve.sh reads them)
@@ -451,10 +454,10 @@ idle_nodes_sample() {
 	local n p
 	for n in $BED_NODES; do
 		p=$(t pids "$n" | tr '\n' ' ')
-		NS[$1,$TOOL@$n]="$(cpu_ns $p) $(ctx_switches $p)"
+		NS[$1,$TOOL@$n]="$(cpu_ns $p) $(sleeps $p)"
 		[ "$TOOL" = vipd ] || continue
 		p=$(bed_corosync_pid "$n")
-		NS[$1,corosync@$n]="$(cpu_ns $p) $(ctx_switches $p)"
+		NS[$1,corosync@$n]="$(cpu_ns $p) $(sleeps $p)"
 	done
 }
 idle_nodes_report() {
@@ -466,7 +469,7 @@ idle_nodes_report() {
 		read -r -a b <<<"${NS[1,$k]}"
 		awk -v k="$k" -v c=$((b[0] - a[0])) -v w=$((b[1] - a[1])) -v ns="$1" 'BEGIN {
 			printf "%s,node_cpu_pct,%.3f,%% of one core\n", k, 100 * c / ns
-			printf "%s,node_wakeups_per_s,%.1f,context switches a second\n", k, w / (ns / 1e9) }' >>"$RES"
+			printf "%s,node_wakeups_per_s,%.1f,wake-ups (voluntary context switches) a second\n", k, w / (ns / 1e9) }' >>"$RES"
 	done
 }
 
