@@ -288,7 +288,7 @@ bed_corosync_conf() {
 	mkdir -p "$d/state"
 	# corosync refuses a token retransmit timeout, token / (retransmits + 0.2), under 30 ms:
 	# token 100 needs token_retransmits_before_loss_const <= 2, token 50 needs 1
-	# TOKEN "stock": corosync's own timing (token 1000 + 650 a node past two)
+	# TOKEN "stock": corosync's own timing (token 3000 ms + 650 ms a node past two)
 	local tok="	token: $token
 	token_coefficient: 0"
 	if [ "$token" = stock ]; then tok=
