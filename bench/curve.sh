@@ -19,7 +19,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 OUT=${OUT:-$here/out/curve}
-POINTS=${CURVE_POINTS:-50:auto:fast 50:auto::2 50:650ms 100:auto:balanced 300:auto 300:2500ms:frugal 1000:auto stock:auto}
+POINTS=${CURVE_POINTS:-50:auto:fast 50:auto::2 50:650ms 100:auto:balanced 300:auto 300:2500ms 300:2300ms:frugal 1000:auto stock:auto}
 KA_ADVERTS=${KA_ADVERTS:-0.1 0.3 1}
 export IDLE_S=${IDLE_S:-30} REPS=${REPS:-3} SCENARIOS=${SCENARIOS:-link hung} TAKEOVER_S=${TAKEOVER_S:-20}
 export BED_BUILD_ROOT=$top/build-bench
