@@ -102,6 +102,11 @@ vipd_move() { # to: planned move, run from the current holder's side (any node w
 }
 vipd_wait_dead() { wait_until 10 _bed_dead "${BED_VIPD[$1]}" && _bed_reap "${BED_VIPD[$1]}"; }
 
+# --- corosync alone (what corosync costs without vipd: run.sh idle corosync 1 3) ------------------
+
+corosync_setup() { bed_corosync_start "$TOKEN"; }
+corosync_pids() { bed_corosync_pid "$1"; }
+
 # --- keepalived ---------------------------------------------------------------------------------
 # VRRPv3, advert_int 0.1 (the fastest keepalived's docs show for fast failover; it accepts
 # centiseconds), every node state BACKUP + nopreempt (the former holder does not take the VIP
@@ -127,7 +132,7 @@ ka_conf() {
 		interface eth0
 		virtual_router_id 51
 		priority $(ka_prio "$n")
-		advert_int 0.1
+		advert_int ${KA_ADVERT:-0.1}
 		virtual_ipaddress {
 			$VIP/24 dev eth0
 		}
@@ -410,6 +415,7 @@ run_idle() { # tool nvips nnodes
 	# vipd needs corosync, which runs for it alone here: its cost is vipd's too
 	[ "$TOOL" = vipd ] && cpid=$(bed_corosync_pid n1)
 	sleep 5
+	idle_nodes_sample 0
 	c0=$(cpu_ns $pids); [ -z "$cpid" ] || k0=$(cpu_ns $cpid); w0=$(ctx_switches $pids)
 	[ -z "$cpid" ] || x0=$(ctx_switches $cpid)
 	t0=$(date +%s%N)
@@ -417,6 +423,9 @@ run_idle() { # tool nvips nnodes
 	c1=$(cpu_ns $pids); [ -z "$cpid" ] || k1=$(cpu_ns $cpid); w1=$(ctx_switches $pids)
 	[ -z "$cpid" ] || x1=$(ctx_switches $cpid)
 	t1=$(date +%s%N)
+	idle_nodes_sample 1
+	idle_nodes_report "$((t1 - t0))"
+	[ "$TOOL" != vipd ] || echo "vipd,lease_ms,$(bed_vipctl n1 --json status | jq .node.lease_ms),ms (n1)" >>"$RES"
 	label="$TOOL"
 	[ "$TOOL" = vipd ] && label="vipd-$nv"
 	pct() { awk -v c="$1" -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f", 100 * c / ns }'; }
@@ -432,6 +441,36 @@ run_idle() { # tool nvips nnodes
 		echo "corosync-$nv,pss_kb,$(pss_kb $cpid),kB PSS of n1's corosync" >>"$RES"
 	fi
 	log "idle: cpu $(( (c1 - c0) / 1000000 )) ms over ${IDLE_S}s, rss $(rss_kb $pids) kB${cpid:+; corosync $(( (k1 - k0) / 1000000 )) ms}"
+}
+
+# voluntary context switches of every thread: the times it went to sleep, i.e. its wake-ups
+# (preemptions by other work on a busy machine are not counted)
+sleeps() { sum_tasks status '/^voluntary_ctxt_switches:/ { s += $2 } END { print s + 0 }' "$@"; }
+# idle_nodes_sample 0|1: CPU ns and context switches of every node's daemon (and, for vipd,
+# its corosync) into NS_<i>_<key>; idle_nodes_report NS: one row per node and process,
+# "TOOL@nK" and "corosync@nK" (bench/curve.sh reads them)
+declare -A NS=()
+idle_nodes_sample() {
+	local n p
+	for n in $BED_NODES; do
+		p=$(t pids "$n" | tr '\n' ' ')
+		NS[$1,$TOOL@$n]="$(cpu_ns $p) $(sleeps $p)"
+		[ "$TOOL" = vipd ] || continue
+		p=$(bed_corosync_pid "$n")
+		NS[$1,corosync@$n]="$(cpu_ns $p) $(sleeps $p)"
+	done
+}
+idle_nodes_report() {
+	local k a b
+	for k in "${!NS[@]}"; do
+		[ "${k%%,*}" = 0 ] || continue
+		k=${k#0,}
+		read -r -a a <<<"${NS[0,$k]}"
+		read -r -a b <<<"${NS[1,$k]}"
+		awk -v k="$k" -v c=$((b[0] - a[0])) -v w=$((b[1] - a[1])) -v ns="$1" 'BEGIN {
+			printf "%s,node_cpu_pct,%.3f,%% of one core\n", k, 100 * c / ns
+			printf "%s,node_wakeups_per_s,%.1f,wake-ups (voluntary context switches) a second\n", k, w / (ns / 1e9) }' >>"$RES"
+	done
 }
 
 # --- scale (vipd, 5 nodes) -------------------------------------------------------------------------

@@ -130,6 +130,7 @@ struct core {
 	uint64_t next_renew;      /* next renewal while active ... */
 	uint64_t next_standby;    /* ... and while standing by */
 	uint64_t own_last_sent;   /* sent_us of our last delivered RENEW */
+	uint64_t peer_renew_at;   /* when another node's RENEW came last */
 	uint64_t own_lease_until; /* our kernel lease, as last set */
 	unsigned ups;             /* vip_up() calls since core_tick() ended */
 	int ups_deferred;         /* one was put off by CORE_UP_BATCH */

@@ -41,8 +41,10 @@ void renew_deliver(struct core *c, uint64_t now, uint32_t from,
 	c->nodes[i].renew_seq = m->seq;
 	c->nodes[i].lease_until = peer_bound(c, now);
 	c->nodes[i].lapsed = 0;
-	if (from != c->self)
+	if (from != c->self) {
+		c->peer_renew_at = now;
 		return;
+	}
 	c->own_last_sent = m->sent_us;
 	until = m->sent_us + c->lease_us;
 	if (!(c->synced || c->ever_synced) || !c->quorate ||
@@ -248,9 +250,17 @@ uint64_t core_tick(struct core *c, uint64_t now)
 		next = c->next_renew;
 		break;
 	case RENEW_STANDBY:
-		if (now >= c->next_standby)
+		/* Due, it rides the next pass that delivered another node's
+		 * renewal (this one: the core runs its timers after the
+		 * deliveries of a pass), so that its send costs no wake-up of
+		 * its own; at most one period late if none comes.  Its lease,
+		 * renewed within half a lease and a period, stays current. */
+		if (now >= c->next_standby + c->period_us ||
+		    (now >= c->next_standby && c->peer_renew_at == now))
 			renew_send(c, now);
-		next = c->next_standby < wake ? c->next_standby : wake;
+		next = c->next_standby + c->period_us;
+		if (wake < next)
+			next = wake;
 		break;
 	default:
 		next = wake;

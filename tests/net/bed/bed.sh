@@ -288,7 +288,11 @@ bed_corosync_conf() {
 	mkdir -p "$d/state"
 	# corosync refuses a token retransmit timeout, token / (retransmits + 0.2), under 30 ms:
 	# token 100 needs token_retransmits_before_loss_const <= 2, token 50 needs 1
-	if [ "$token" -lt 80 ]; then retr="	token_retransmits_before_loss_const: 1"
+	# TOKEN "stock": corosync's own timing (token 3000 ms + 650 ms a node past two)
+	local tok="	token: $token
+	token_coefficient: 0"
+	if [ "$token" = stock ]; then tok=
+	elif [ "$token" -lt 80 ]; then retr="	token_retransmits_before_loss_const: 1"
 	elif [ "$token" -lt 200 ]; then retr="	token_retransmits_before_loss_const: 2"; fi
 	# BED_JOIN: corosync's join timeout (ms; default 50, at least 30), part of every
 	# membership change's stall
@@ -322,8 +326,7 @@ bed_corosync_conf() {
 			version: 2
 			cluster_name: $BED_P
 			transport: ${BED_TRANSPORT:-knet}
-			token: $token
-			token_coefficient: 0
+		$tok
 		$retr
 		$iface
 			crypto_cipher: none
