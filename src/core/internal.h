@@ -82,6 +82,10 @@ struct core_vip {
 	uint32_t differ;          /* agreed: nodes (1 << index) whose last
 				   * STATE defined it otherwise or lacked it */
 	int frozen;               /* local: vip_frozen() at the last check */
+	int pending;              /* local: fp changed by a reload and not
+				   * yet sent in a STATE that counted */
+	uint64_t retire_sent;     /* local: term our RELEASE of a retired
+				   * VIP named */
 };
 
 struct core_merge {
@@ -102,7 +106,7 @@ struct core {
 	uint64_t margin_us;       /* clock-rate and scheduling margin */
 
 	struct core_node nodes[CONF_MAX_NODES];
-	struct core_vip *vips;    /* owned, conf->nvips */
+	struct core_vip *vips;    /* owned, core_slots(conf) */
 
 	int joined;               /* engine joined the group */
 	int in_view;              /* a view with us in it was delivered */
@@ -139,6 +143,17 @@ struct core {
 };
 
 /* core.c */
+/* Slots the per-VIP arrays have room for. */
+static inline unsigned core_slots(const struct conf *conf)
+{
+	unsigned n = conf->vips_cap > conf->nvips ? conf->vips_cap
+						  : conf->nvips;
+
+	return n ? n : 1;
+}
+/* The slot of VIP name, retired ones included (agreed messages keep
+ * their table exact); -1 if none. */
+int vip_slot_find(const struct core *c, const char *name);
 /* A node announced lease_us: fence every peer by the longest seen. */
 void core_peer_lease(struct core *c, uint64_t lease_us);
 int node_index(const struct core *c, uint32_t id);
@@ -182,6 +197,9 @@ void agree_check(struct core *c);
 uint32_t vip_held_mask(const struct core *c);
 int vip_term_stale(const struct core *c, unsigned vip, uint64_t t,
 		   uint32_t from);
+
+/* reconf.c: VIPs added, removed and changed by a reload */
+void reconf_release(struct core *c, unsigned vip);
 
 /* view.c */
 void view_defer(struct core *c, uint32_t from, const struct core_msg *m);

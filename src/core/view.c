@@ -126,6 +126,18 @@ static void sweep_absent(struct core *c, uint64_t now)
 
 static void sync_finish(struct core *c, uint64_t now);
 
+/* A sync of the current view begins: every member's table is awaited. */
+static void sync_reset(struct core *c)
+{
+	c->synced = 0;
+	c->sync_wait = c->view_mask;
+	c->sync_mask = c->view_mask;
+	c->sync_any = 0;
+	c->sync_open = 0;
+	memset(c->merge, 0, c->conf->nvips * sizeof(*c->merge));
+	memset(c->merge_any, 0, c->conf->nvips * sizeof(*c->merge_any));
+}
+
 static uint32_t view_members(struct core *c, uint64_t now,
 			     const uint32_t *members, unsigned n,
 			     int *ret_joined)
@@ -183,14 +195,7 @@ void core_view(struct core *c, uint64_t now, const uint32_t *members,
 	view_set_quorum(c, view_quorum(c, count));
 	if (joined) {
 		drop_deferred(c);
-		c->synced = 0;
-		c->sync_wait = mask;
-		c->sync_mask = mask;
-		c->sync_any = 0;
-		c->sync_open = 0;
-		memset(c->merge, 0, c->conf->nvips * sizeof(*c->merge));
-		memset(c->merge_any, 0,
-		       c->conf->nvips * sizeof(*c->merge_any));
+		sync_reset(c);
 		sync_start(c);
 		renew_send(c, now);
 	} else if (!c->synced && c->sync_wait) {
@@ -232,11 +237,14 @@ static void sync_merge(struct core *c, unsigned i, uint32_t from,
 		int vip = k < c->conf->nvips &&
 				  !strcmp(c->conf->vips[k].name, e->vip)
 			? (int)k
-			: core_vip_find(c, e->vip);
+			: vip_slot_find(c, e->vip);
 
 		if (vip < 0)
 			continue;
 		agree_state_entry(c, i, (unsigned)vip, e);
+		/* our own definition counts from the STATE that carried it */
+		if (from == c->self && e->fp == c->vips[vip].fp)
+			c->vips[vip].pending = 0;
 		if (entry_better(e, from, &c->merge_any[vip])) {
 			c->merge_any[vip].best = *e;
 			c->merge_any[vip].from = from;
@@ -323,12 +331,18 @@ void view_state(struct core *c, uint64_t now, uint32_t from,
 		sync_finish(c, now);
 }
 
-/* The first SYNC of this sync: remember its nonce, answer with STATE. */
+/* The first SYNC of this sync: remember its nonce, answer with STATE.
+ * A SYNC with F_RESYNC (a member reloaded its VIP definitions) starts
+ * a sync of this view at once, even in the middle of one: every member
+ * sends its table and fingerprints again, and a VIP only this node knew
+ * learns its table from the others.  Messages held back stay held. */
 void view_sync(struct core *c, uint64_t now, uint32_t from,
 	       const struct core_msg *m)
 {
 	(void)now;
 	(void)from;
+	if ((m->flags & CORE_MSG_F_RESYNC) && c->in_view)
+		sync_reset(c);
 	if (c->synced || c->sync_open)
 		return;
 	c->sync_open = 1;
