@@ -97,4 +97,10 @@ struct conf {
 					  * nvips */
 };
 
+/* Slots c->vips has room for: per-VIP arrays are this long. */
+static inline unsigned conf_vip_room(const struct conf *c)
+{
+	return c->vips_cap > c->nvips ? c->vips_cap : c->nvips;
+}
+
 #endif

@@ -485,7 +485,7 @@ void core_vip_get(const struct core *c, unsigned vip,
 	*ret = (struct core_vip_info){
 		.holder = v->holder, .prev = v->prev, .waiter = v->waiter,
 		.term = v->term, .since = v->since, .local_up = v->up,
-		.differ = agree_differ(c, vip),
+		.differ = agree_differ(c, vip), .pending = v->pending,
 	};
 	if (v->holder && v->live)
 		ret->state = CORE_VIP_LIVE;

@@ -107,6 +107,8 @@ struct core_vip_info {
 	int local_up;     /* this node has it up (as the core believes) */
 	uint32_t differ;  /* members (1 << conf.nodes index) that define it
 			   * otherwise or not at all: it is frozen */
+	int pending;      /* redefined by a reload here, not yet heard by
+			   * every member: frozen */
 };
 
 struct core_node_info {

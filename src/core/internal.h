@@ -146,8 +146,7 @@ struct core {
 /* Slots the per-VIP arrays have room for. */
 static inline unsigned core_slots(const struct conf *conf)
 {
-	unsigned n = conf->vips_cap > conf->nvips ? conf->vips_cap
-						  : conf->nvips;
+	unsigned n = conf_vip_room(conf);
 
 	return n ? n : 1;
 }

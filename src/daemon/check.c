@@ -179,16 +179,16 @@ static int checked_here(const struct vipd *d, unsigned vip)
 
 int vipd_checks_start(struct vipd *d)
 {
-	d->checks = calloc(d->conf.nvips ? d->conf.nvips : 1,
-			   sizeof(*d->checks));
+	/* a slot for each VIP a reload may add (never with a check) */
+	d->checks = calloc(conf_vip_room(&d->conf) + 1, sizeof(*d->checks));
 	if (!d->checks)
 		return -ENOMEM;
-	for (unsigned i = 0; i < d->conf.nvips; i++) {
+	for (unsigned i = 0; i < conf_vip_room(&d->conf); i++) {
 		struct vipd_check *k = &d->checks[i];
 
 		k->d = d;
 		k->vip = i;
-		if (checked_here(d, i) &&
+		if (i < d->conf.nvips && checked_here(d, i) &&
 		    ev_add_time_relative(d->ev, &k->timer, 0, on_run, k) < 0)
 			return -ENOMEM;
 	}

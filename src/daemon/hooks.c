@@ -67,10 +67,11 @@ static struct vipd_hooks *hooks_get(struct vipd *d)
 
 	if (h)
 		return h;
-	h = calloc(1, sizeof(*h) + d->conf.nvips * sizeof(h->lanes[0]));
+	h = calloc(1, sizeof(*h) +
+			      conf_vip_room(&d->conf) * sizeof(h->lanes[0]));
 	if (!h)
 		return NULL;
-	h->n = d->conf.nvips;
+	h->n = conf_vip_room(&d->conf); /* a reload may add VIPs */
 	for (unsigned i = 0; i < h->n; i++)
 		h->lanes[i].d = d;
 	d->hooks = h;

@@ -39,7 +39,7 @@ struct vipd_metrics {
 int vipd_metrics_new(struct vipd *d)
 {
 	struct vipd_metrics *m = calloc(1, sizeof(*m));
-	size_t n = d->conf.nvips ? d->conf.nvips : 1;
+	size_t n = conf_vip_room(&d->conf) + 1; /* a reload may add VIPs */
 
 	if (!m)
 		return -ENOMEM;
