@@ -116,7 +116,8 @@ void agree_check(struct core *c)
 		};
 		unsigned low = 0;
 
-		if (ev.arg == v->frozen)
+		/* a VIP removed here (fp 0) is forgotten: no news of it */
+		if (ev.arg == v->frozen || !v->fp)
 			continue;
 		v->frozen = ev.arg;
 		while (d && !((d >> low) & 1u))
