@@ -179,16 +179,17 @@ static int checked_here(const struct vipd *d, unsigned vip)
 
 int vipd_checks_start(struct vipd *d)
 {
-	/* a slot for each VIP a reload may add (never with a check) */
+	/* a slot for each VIP a reload may add (never with a check: its
+	 * zeroed entry stays CHECK_UNKNOWN and untouched) */
 	d->checks = calloc(conf_vip_room(&d->conf) + 1, sizeof(*d->checks));
 	if (!d->checks)
 		return -ENOMEM;
-	for (unsigned i = 0; i < conf_vip_room(&d->conf); i++) {
+	for (unsigned i = 0; i < d->conf.nvips; i++) {
 		struct vipd_check *k = &d->checks[i];
 
 		k->d = d;
 		k->vip = i;
-		if (i < d->conf.nvips && checked_here(d, i) &&
+		if (checked_here(d, i) &&
 		    ev_add_time_relative(d->ev, &k->timer, 0, on_run, k) < 0)
 			return -ENOMEM;
 	}
