@@ -27,8 +27,9 @@
  * fence when a holder is lost; 5: ignore members that define a VIP
  * otherwise (agree.c); 6: take a direct hand-off of any term as the
  * previous holder's confirmation; 7: let requests take a VIP from a
- * holder whose hand-over is unconfirmed (vip.c).  Never defined in a
- * real build. */
+ * holder whose hand-over is unconfirmed (vip.c); 8: use a definition a
+ * reload changed before the members heard it (agree.c).  Never defined
+ * in a real build. */
 #ifdef CORE_MUTATION
 #define MUTANT(n) (CORE_MUTATION == (n))
 #else
@@ -117,6 +118,8 @@ struct core {
 	uint32_t view_mask;       /* node indexes in the current view */
 	uint32_t sync_mask;       /* view_mask of the view that began sync */
 	int sync_open;            /* a SYNC was delivered in this sync */
+	int sync_resync;          /* this sync brought nobody in (F_RESYNC):
+				   * fences and leases stand */
 	uint64_t sync_nonce_a;    /* its nonce: opener's join time ... */
 	uint64_t sync_nonce_b;    /* ... and opener's sync counter */
 	uint64_t joined_at;       /* local: when this incarnation joined */

@@ -58,9 +58,11 @@ void reconf_release(struct core *c, unsigned vip)
 	struct core_msg m = { .type = CORE_MSG_RELEASE,
 			      .flags = CORE_MSG_F_HELD, .term = v->term };
 
+	/* not while a hand-over to us is unconfirmed: it would be refused
+	 * (asked again after each sync and when the term moves) */
 	if (!c->conf->vips[vip].retired || v->pending ||
 	    v->holder != c->self || v->retire_sent == v->term ||
-	    !c->quorate)
+	    !c->quorate || v->prev)
 		return;
 	v->retire_sent = v->term;
 	snprintf(m.vip, sizeof(m.vip), "%s", c->conf->vips[vip].name);

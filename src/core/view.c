@@ -134,6 +134,7 @@ static void sync_reset(struct core *c)
 	c->sync_mask = c->view_mask;
 	c->sync_any = 0;
 	c->sync_open = 0;
+	c->sync_resync = 0;
 	memset(c->merge, 0, c->conf->nvips * sizeof(*c->merge));
 	memset(c->merge_any, 0, c->conf->nvips * sizeof(*c->merge_any));
 }
@@ -278,11 +279,13 @@ static void sync_finish(struct core *c, uint64_t now)
 		v->live = e->live;
 		v->confirmed = 0;
 		v->failed = 0;
+		v->retire_sent = 0; /* reconf_release() asks again */
 		/* Fences are local: a node that was not there when a
 		 * holder was lost never set one.  Whoever was lost before
 		 * this view renewed last before it began, so one lease from
-		 * now covers every such holder, here and on every member. */
-		if (!v->up && v->fence < peer_bound(c, now))
+		 * now covers every such holder, here and on every member.
+		 * A resync brought nobody in: every fence is set already. */
+		if (!c->sync_resync && !v->up && v->fence < peer_bound(c, now))
 			v->fence = peer_bound(c, now);
 	}
 	c->synced = 1;
@@ -296,7 +299,8 @@ static void sync_finish(struct core *c, uint64_t now)
 	for (unsigned i = 0; i < c->conf->nnodes; i++) {
 		struct core_node *n = &c->nodes[i];
 
-		if (!n->member && n->lease_until < peer_bound(c, now))
+		if (!c->sync_resync && !n->member &&
+		    n->lease_until < peer_bound(c, now))
 			n->lease_until = peer_bound(c, now);
 	}
 	sweep_absent(c, now);
@@ -341,8 +345,13 @@ void view_sync(struct core *c, uint64_t now, uint32_t from,
 {
 	(void)now;
 	(void)from;
-	if ((m->flags & CORE_MSG_F_RESYNC) && c->in_view)
+	if ((m->flags & CORE_MSG_F_RESYNC) && c->in_view) {
+		/* unless it cuts short a sync that brought someone in */
+		int resync = c->synced || c->sync_resync;
+
 		sync_reset(c);
+		c->sync_resync = resync;
+	}
 	if (c->synced || c->sync_open)
 		return;
 	c->sync_open = 1;
