@@ -79,9 +79,15 @@ uint32_t agree_differ(const struct core *c, unsigned vip)
 	return c->vips[vip].differ & c->view_mask & ~(1u << c->self_idx);
 }
 
+/* Frozen too: a VIP this node does not define (fp 0: removed by a
+ * reload) and one whose new definition the members have not heard yet
+ * (pending: this node alone refuses, which only ever delays). */
 int vip_frozen(const struct core *c, unsigned vip)
 {
-	return agree_differ(c, vip) != 0 && !MUTANT(5);
+	const struct core_vip *v = &c->vips[vip];
+
+	return (agree_differ(c, vip) != 0 && !MUTANT(5)) || !v->fp ||
+	       (v->pending && !MUTANT(8));
 }
 
 void agree_state_begin(struct core *c, unsigned node)
@@ -110,7 +116,8 @@ void agree_check(struct core *c)
 		};
 		unsigned low = 0;
 
-		if (ev.arg == v->frozen)
+		/* a VIP removed here (fp 0) is forgotten: no news of it */
+		if (ev.arg == v->frozen || !v->fp)
 			continue;
 		v->frozen = ev.arg;
 		while (d && !((d >> low) & 1u))

@@ -68,6 +68,9 @@ struct conf_vip {
 	uint32_t check_fall;             /* failures in a row: release */
 	char follow[CONF_NAME_MAX];      /* group-follow: the application's
 					  * CPG group; "": none */
+	bool retired;                    /* a reload removed it: the slot
+					  * stays (indexes never move) and
+					  * is released here, then hidden */
 };
 
 struct conf {
@@ -88,7 +91,16 @@ struct conf {
 	struct conf_node nodes[CONF_MAX_NODES];
 	unsigned nnodes;
 	struct conf_vip *vips;           /* owned; conf_free() frees */
-	unsigned nvips;
+	unsigned nvips;                  /* slots in use, retired included */
+	unsigned vips_cap;               /* slots vips[] has room for: a
+					  * reload appends up to it; 0:
+					  * nvips */
 };
+
+/* Slots c->vips has room for: per-VIP arrays are this long. */
+static inline unsigned conf_vip_room(const struct conf *c)
+{
+	return c->vips_cap > c->nvips ? c->vips_cap : c->nvips;
+}
 
 #endif

@@ -80,7 +80,7 @@ int core_new(const struct conf *conf, uint32_t self_id,
 	     const struct core_ops *ops, void *ud, struct core **ret)
 {
 	struct core *c;
-	size_t nv = conf->nvips ? conf->nvips : 1;
+	size_t nv = core_slots(conf);
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -112,7 +112,9 @@ int core_new(const struct conf *conf, uint32_t self_id,
 		return -ENOMEM;
 	}
 	for (unsigned k = 0; k < conf->nvips; k++)
-		c->vips[k].fp = agree_fingerprint(conf, k);
+		c->vips[k].fp = conf->vips[k].retired
+					? 0
+					: agree_fingerprint(conf, k);
 	*ret = c;
 	return 0;
 }
@@ -322,6 +324,12 @@ static int mismatch(const struct core *c, unsigned vip, char *reason,
 	uint32_t d = agree_differ(c, vip);
 	size_t n;
 
+	if (c->vips[vip].pending)
+		return refuse(reason, len, CORE_E_MISMATCH,
+			      "VIP '%s' was just changed by a reload here; it "
+			      "is usable once every member has read the new "
+			      "definition, retry",
+			      c->conf->vips[vip].name);
 	n = (size_t)snprintf(reason, len, "VIP '%s' is defined otherwise "
 			     "(nodes, addresses, policy) or not at all in the "
 			     "vipd.conf of",
@@ -464,10 +472,9 @@ int core_cancel(struct core *c, const char *vip, uint64_t reqid)
 
 int core_vip_find(const struct core *c, const char *name)
 {
-	for (unsigned i = 0; i < c->conf->nvips; i++)
-		if (!strcmp(c->conf->vips[i].name, name))
-			return (int)i;
-	return -1;
+	int i = vip_slot_find(c, name);
+
+	return i >= 0 && !c->conf->vips[i].retired ? i : -1;
 }
 
 void core_vip_get(const struct core *c, unsigned vip,
@@ -478,7 +485,7 @@ void core_vip_get(const struct core *c, unsigned vip,
 	*ret = (struct core_vip_info){
 		.holder = v->holder, .prev = v->prev, .waiter = v->waiter,
 		.term = v->term, .since = v->since, .local_up = v->up,
-		.differ = agree_differ(c, vip),
+		.differ = agree_differ(c, vip), .pending = v->pending,
 	};
 	if (v->holder && v->live)
 		ret->state = CORE_VIP_LIVE;

@@ -107,6 +107,8 @@ struct core_vip_info {
 	int local_up;     /* this node has it up (as the core believes) */
 	uint32_t differ;  /* members (1 << conf.nodes index) that define it
 			   * otherwise or not at all: it is frozen */
+	int pending;      /* redefined by a reload here, not yet heard by
+			   * every member: frozen */
 };
 
 struct core_node_info {
@@ -179,6 +181,20 @@ void core_shutdown(struct core *c, uint64_t now);
 /* The interface of vip failed on this node: give it up, saying why. */
 void core_local_fault(struct core *c, uint64_t now, unsigned vip,
 		      const char *why);
+
+/* The daemon changed conf in place (a reload): slots [0, conf->nvips)
+ * keep their index and name, new ones were appended (up to
+ * conf->vips_cap, given before core_new()), removed ones are marked
+ * retired.  Slots whose definition changed are frozen here until every
+ * member has heard it: a sync of the view is asked for (F_RESYNC).  A
+ * retired VIP held here is then released, and hidden once gone from
+ * here (core_vip_hidden()).  *ret_changed counts the changed slots.
+ * Returns 1 if the sync was asked for, 0 if none was needed or possible
+ * now (the next view's sync carries the definitions). */
+int core_reconf(struct core *c, unsigned *ret_changed);
+/* Slot vip is retired and nothing of it is left here: status and
+ * requests forget it. */
+int core_vip_hidden(const struct core *c, unsigned vip);
 
 /* Local requests.  Return 0 when sent (the answer comes through
  * ops->reply with reqid) or a CORE_E_* code, with the reason written to

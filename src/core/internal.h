@@ -27,8 +27,9 @@
  * fence when a holder is lost; 5: ignore members that define a VIP
  * otherwise (agree.c); 6: take a direct hand-off of any term as the
  * previous holder's confirmation; 7: let requests take a VIP from a
- * holder whose hand-over is unconfirmed (vip.c).  Never defined in a
- * real build. */
+ * holder whose hand-over is unconfirmed (vip.c); 8: use a definition a
+ * reload changed before the members heard it (agree.c).  Never defined
+ * in a real build. */
 #ifdef CORE_MUTATION
 #define MUTANT(n) (CORE_MUTATION == (n))
 #else
@@ -82,6 +83,10 @@ struct core_vip {
 	uint32_t differ;          /* agreed: nodes (1 << index) whose last
 				   * STATE defined it otherwise or lacked it */
 	int frozen;               /* local: vip_frozen() at the last check */
+	int pending;              /* local: fp changed by a reload and not
+				   * yet sent in a STATE that counted */
+	uint64_t retire_sent;     /* local: term our RELEASE of a retired
+				   * VIP named */
 };
 
 struct core_merge {
@@ -102,7 +107,7 @@ struct core {
 	uint64_t margin_us;       /* clock-rate and scheduling margin */
 
 	struct core_node nodes[CONF_MAX_NODES];
-	struct core_vip *vips;    /* owned, conf->nvips */
+	struct core_vip *vips;    /* owned, core_slots(conf) */
 
 	int joined;               /* engine joined the group */
 	int in_view;              /* a view with us in it was delivered */
@@ -113,6 +118,8 @@ struct core {
 	uint32_t view_mask;       /* node indexes in the current view */
 	uint32_t sync_mask;       /* view_mask of the view that began sync */
 	int sync_open;            /* a SYNC was delivered in this sync */
+	int sync_resync;          /* this sync brought nobody in (F_RESYNC):
+				   * fences and leases stand */
 	uint64_t sync_nonce_a;    /* its nonce: opener's join time ... */
 	uint64_t sync_nonce_b;    /* ... and opener's sync counter */
 	uint64_t joined_at;       /* local: when this incarnation joined */
@@ -140,6 +147,16 @@ struct core {
 };
 
 /* core.c */
+/* Slots the per-VIP arrays have room for. */
+static inline unsigned core_slots(const struct conf *conf)
+{
+	unsigned n = conf_vip_room(conf);
+
+	return n ? n : 1;
+}
+/* The slot of VIP name, retired ones included (agreed messages keep
+ * their table exact); -1 if none. */
+int vip_slot_find(const struct core *c, const char *name);
 /* A node announced lease_us: fence every peer by the longest seen. */
 void core_peer_lease(struct core *c, uint64_t lease_us);
 int node_index(const struct core *c, uint32_t id);
@@ -183,6 +200,9 @@ void agree_check(struct core *c);
 uint32_t vip_held_mask(const struct core *c);
 int vip_term_stale(const struct core *c, unsigned vip, uint64_t t,
 		   uint32_t from);
+
+/* reconf.c: VIPs added, removed and changed by a reload */
+void reconf_release(struct core *c, unsigned vip);
 
 /* view.c */
 void view_defer(struct core *c, uint32_t from, const struct core_msg *m);

@@ -32,6 +32,9 @@ enum core_msg_type {
 #define CORE_MSG_F_SYNCED 0x8u   /* STATE: sender's table is knowledge */
 #define CORE_MSG_F_QUEUE 0x20u   /* CLAIM with WAIT: refused (HELD) if
 				  * another node waits already */
+#define CORE_MSG_F_RESYNC 0x40u  /* SYNC: sender's VIP definitions changed
+				  * (a reload): every member sends its
+				  * table and definitions again */
 #define CORE_MSG_F_HELD 0x10u    /* RELEASE: only if the sender still holds
 				  * the VIP at term (a session's end) */
 

@@ -126,6 +126,19 @@ static void sweep_absent(struct core *c, uint64_t now)
 
 static void sync_finish(struct core *c, uint64_t now);
 
+/* A sync of the current view begins: every member's table is awaited. */
+static void sync_reset(struct core *c)
+{
+	c->synced = 0;
+	c->sync_wait = c->view_mask;
+	c->sync_mask = c->view_mask;
+	c->sync_any = 0;
+	c->sync_open = 0;
+	c->sync_resync = 0;
+	memset(c->merge, 0, c->conf->nvips * sizeof(*c->merge));
+	memset(c->merge_any, 0, c->conf->nvips * sizeof(*c->merge_any));
+}
+
 static uint32_t view_members(struct core *c, uint64_t now,
 			     const uint32_t *members, unsigned n,
 			     int *ret_joined)
@@ -183,14 +196,7 @@ void core_view(struct core *c, uint64_t now, const uint32_t *members,
 	view_set_quorum(c, view_quorum(c, count));
 	if (joined) {
 		drop_deferred(c);
-		c->synced = 0;
-		c->sync_wait = mask;
-		c->sync_mask = mask;
-		c->sync_any = 0;
-		c->sync_open = 0;
-		memset(c->merge, 0, c->conf->nvips * sizeof(*c->merge));
-		memset(c->merge_any, 0,
-		       c->conf->nvips * sizeof(*c->merge_any));
+		sync_reset(c);
 		sync_start(c);
 		renew_send(c, now);
 	} else if (!c->synced && c->sync_wait) {
@@ -232,11 +238,14 @@ static void sync_merge(struct core *c, unsigned i, uint32_t from,
 		int vip = k < c->conf->nvips &&
 				  !strcmp(c->conf->vips[k].name, e->vip)
 			? (int)k
-			: core_vip_find(c, e->vip);
+			: vip_slot_find(c, e->vip);
 
 		if (vip < 0)
 			continue;
 		agree_state_entry(c, i, (unsigned)vip, e);
+		/* our own definition counts from the STATE that carried it */
+		if (from == c->self && e->fp == c->vips[vip].fp)
+			c->vips[vip].pending = 0;
 		if (entry_better(e, from, &c->merge_any[vip])) {
 			c->merge_any[vip].best = *e;
 			c->merge_any[vip].from = from;
@@ -270,11 +279,13 @@ static void sync_finish(struct core *c, uint64_t now)
 		v->live = e->live;
 		v->confirmed = 0;
 		v->failed = 0;
+		v->retire_sent = 0; /* reconf_release() asks again */
 		/* Fences are local: a node that was not there when a
 		 * holder was lost never set one.  Whoever was lost before
 		 * this view renewed last before it began, so one lease from
-		 * now covers every such holder, here and on every member. */
-		if (!v->up && v->fence < peer_bound(c, now))
+		 * now covers every such holder, here and on every member.
+		 * A resync brought nobody in: every fence is set already. */
+		if (!c->sync_resync && !v->up && v->fence < peer_bound(c, now))
 			v->fence = peer_bound(c, now);
 	}
 	c->synced = 1;
@@ -288,7 +299,8 @@ static void sync_finish(struct core *c, uint64_t now)
 	for (unsigned i = 0; i < c->conf->nnodes; i++) {
 		struct core_node *n = &c->nodes[i];
 
-		if (!n->member && n->lease_until < peer_bound(c, now))
+		if (!c->sync_resync && !n->member &&
+		    n->lease_until < peer_bound(c, now))
 			n->lease_until = peer_bound(c, now);
 	}
 	sweep_absent(c, now);
@@ -323,12 +335,23 @@ void view_state(struct core *c, uint64_t now, uint32_t from,
 		sync_finish(c, now);
 }
 
-/* The first SYNC of this sync: remember its nonce, answer with STATE. */
+/* The first SYNC of this sync: remember its nonce, answer with STATE.
+ * A SYNC with F_RESYNC (a member reloaded its VIP definitions) starts
+ * a sync of this view at once, even in the middle of one: every member
+ * sends its table and fingerprints again, and a VIP only this node knew
+ * learns its table from the others.  Messages held back stay held. */
 void view_sync(struct core *c, uint64_t now, uint32_t from,
 	       const struct core_msg *m)
 {
 	(void)now;
 	(void)from;
+	if ((m->flags & CORE_MSG_F_RESYNC) && c->in_view) {
+		/* unless it cuts short a sync that brought someone in */
+		int resync = c->synced || c->sync_resync;
+
+		sync_reset(c);
+		c->sync_resync = resync;
+	}
 	if (c->synced || c->sync_open)
 		return;
 	c->sync_open = 1;

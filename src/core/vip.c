@@ -377,7 +377,7 @@ static void apply_cancel(struct core *c, uint64_t now, uint32_t from,
 void vip_apply(struct core *c, uint64_t now, uint32_t from,
 	       const struct core_msg *m)
 {
-	int vip = core_vip_find(c, m->vip);
+	int vip = vip_slot_find(c, m->vip);
 
 	if (vip < 0) {
 		if (from == c->self)
@@ -529,8 +529,10 @@ void vip_reconcile(struct core *c, uint64_t now, unsigned vip)
 		core_send(c, &m);
 		vip_handoff(c, vip);
 	}
-	if (serving)
+	if (serving) {
 		vip_live_send(c, vip);
+		reconf_release(c, vip);
+	}
 	if (!serving || v->holder != c->self || v->up || v->failed)
 		return;
 	if ((v->prev && !vip_handed(v) && !MUTANT(1)) || now < v->fence ||

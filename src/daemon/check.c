@@ -179,8 +179,9 @@ static int checked_here(const struct vipd *d, unsigned vip)
 
 int vipd_checks_start(struct vipd *d)
 {
-	d->checks = calloc(d->conf.nvips ? d->conf.nvips : 1,
-			   sizeof(*d->checks));
+	/* a slot for each VIP a reload may add (never with a check: its
+	 * zeroed entry stays CHECK_UNKNOWN and untouched) */
+	d->checks = calloc(conf_vip_room(&d->conf) + 1, sizeof(*d->checks));
 	if (!d->checks)
 		return -ENOMEM;
 	for (unsigned i = 0; i < d->conf.nvips; i++) {

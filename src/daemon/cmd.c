@@ -356,7 +356,7 @@ int vipd_reload(struct vipd *d, char *msg, size_t len, const char **code)
 
 	*code = "bad-config";
 	service_reloading(d);
-	r = conf_reload(&d->conf, d->conf_path, f, &changed, why,
+	r = conf_reload(&d->conf, d->conf_path, f, d->held, &changed, why,
 			sizeof(why));
 	if (f)
 		fclose(f);
@@ -380,7 +380,10 @@ int vipd_reload(struct vipd *d, char *msg, size_t len, const char **code)
 		snprintf(msg, len, "nothing changed");
 		log_notice("reloaded %s: nothing changed", d->conf_path);
 	} else {
-		snprintf(why, sizeof(why), "%s%s%s",
+		if (changed & CONF_CHANGED_VIPS)
+			vipd_reconf(d);
+		snprintf(why, sizeof(why), "%s%s%s%s",
+			 changed & CONF_CHANGED_VIPS ? ", VIPs" : "",
 			 changed & CONF_CHANGED_ALLOW ? ", allow lists" : "",
 			 changed & CONF_CHANGED_ANNOUNCE ? ", announce" : "",
 			 changed & CONF_CHANGED_NOTIFY ? ", notify" : "");

@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -126,14 +128,80 @@ static bool is_open(const struct conf_parser *p, const struct stat *st)
 	return false;
 }
 
-static void include_file(struct conf_parser *p, const struct conf_tok *t)
+/* Reads and parses one file named by include token t; what names the
+ * file in messages (the token, or the token and the glob's match). */
+static void include_one(struct conf_parser *p, const struct conf_tok *t,
+			const char *path, const char *what)
 {
-	char path[4096], got[CONF_DESCRIBE_MAX];
 	const char *name;
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
+
+	if ((r = read_file(path, &buf, &len, &st)) < 0)
+		conf_perr(p, &t->pos, "include %s: %s", what, strerror(-r));
+	else if (is_open(p, &st))
+		conf_perr(p, &t->pos,
+			  "include %s: include loop, remove this "
+			  "include",
+			  what);
+	else if ((name = keep_name(p, path))) {
+		p->dev[p->depth + 1] = st.st_dev;
+		p->ino[p->depth + 1] = st.st_ino;
+		parse_included(p, name, buf, len);
+	}
+	free(buf);
+}
+
+/* glob(3)'s error callback has no context: the first error of the
+ * running glob() lands here (the loader is single-threaded). */
+static int glob_errno;
+
+static int glob_failed(const char *epath, int eerrno)
+{
+	(void)epath;
+	/* a directory of the pattern that does not exist matches nothing */
+	if (eerrno == ENOENT || eerrno == ENOTDIR)
+		return 0;
+	glob_errno = eerrno;
+	return 1;
+}
+
+/* A pattern (*, ? or [ in it) includes every match, in sorted order; no
+ * match includes nothing (an empty conf.d is fine). */
+static void include_glob(struct conf_parser *p, const struct conf_tok *t,
+			 const char *pattern, const char *got)
+{
+	char what[CONF_DESCRIBE_MAX + 4096];
+	glob_t g;
+	int r;
+
+	glob_errno = 0;
+	r = glob(pattern, 0, glob_failed, &g);
+	if (r == GLOB_NOMATCH && !glob_errno) {
+		globfree(&g);
+		return;
+	}
+	if (r != 0) {
+		conf_perr(p, &t->pos, "include %s: %s", got,
+			  r == GLOB_NOSPACE ? "out of memory"
+			  : glob_errno	    ? strerror(glob_errno)
+					    : "cannot read it");
+		p->oom = p->oom || r == GLOB_NOSPACE;
+		globfree(&g);
+		return;
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		snprintf(what, sizeof(what), "%s: %s", got, g.gl_pathv[i]);
+		include_one(p, t, g.gl_pathv[i], what);
+	}
+	globfree(&g);
+}
+
+static void include_file(struct conf_parser *p, const struct conf_tok *t)
+{
+	char path[4096], got[CONF_DESCRIBE_MAX];
 
 	conf_tok_describe(t, got, sizeof(got));
 	if (p->flags & CONF_LOAD_NO_INCLUDE)
@@ -148,19 +216,10 @@ static void include_file(struct conf_parser *p, const struct conf_tok *t)
 			  got, CONF_INCLUDE_DEPTH);
 	else if (!include_path(p, t->text, path, sizeof(path)))
 		conf_perr(p, &t->pos, "include %s: path too long", got);
-	else if ((r = read_file(path, &buf, &len, &st)) < 0)
-		conf_perr(p, &t->pos, "include %s: %s", got, strerror(-r));
-	else if (is_open(p, &st))
-		conf_perr(p, &t->pos,
-			  "include %s: include loop, remove this "
-			  "include",
-			  got);
-	else if ((name = keep_name(p, path))) {
-		p->dev[p->depth + 1] = st.st_dev;
-		p->ino[p->depth + 1] = st.st_ino;
-		parse_included(p, name, buf, len);
-	}
-	free(buf);
+	else if (strpbrk(t->text, "*?["))
+		include_glob(p, t, path, got);
+	else
+		include_one(p, t, path, got);
 }
 
 void conf_stmt_include(struct conf_parser *p)

@@ -109,8 +109,8 @@ int vipd_follow_start(struct vipd *d)
 {
 	int self = conf_self_index(&d->conf);
 
-	d->follows = calloc(d->conf.nvips ? d->conf.nvips : 1,
-			    sizeof(*d->follows));
+	/* a slot for each VIP a reload may add (never a group-follow) */
+	d->follows = calloc(conf_vip_room(&d->conf) + 1, sizeof(*d->follows));
 	if (!d->follows)
 		return -ENOMEM;
 	for (unsigned i = 0; i < d->conf.nvips; i++) {

@@ -115,7 +115,7 @@ static int decode_one(struct group_link *l, uint32_t nodeid,
 	uint32_t sender;
 	int r;
 
-	/* a reload never changes the number of VIPs (reload.c) */
+	/* a peer's table may hold any number of VIPs (reloads add them) */
 	r = peer_decode(p, (size_t)n, &sender, m, l->entries, l->nentries);
 	if (r == 0 && sender != nodeid)
 		r = -EBADMSG;
@@ -561,7 +561,7 @@ int group_link_new(struct ev *ev, const struct engine_ops *ops,
 				  .conf = conf,
 				  .conf_path = conf_path, .self_id = self_id,
 				  .cb = cb, .ud = ud };
-	l->nentries = conf->nvips + 1;
+	l->nentries = CONF_MAX_VIPS + 1;
 	l->entries = calloc(l->nentries, sizeof(*l->entries));
 	l->sendbuf_len = PEER_HDR_SIZE + 64 + 4 +
 			 (size_t)l->nentries * PEER_ENTRY_MAX_SIZE;

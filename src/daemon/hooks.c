@@ -67,12 +67,13 @@ static struct vipd_hooks *hooks_get(struct vipd *d)
 
 	if (h)
 		return h;
-	h = calloc(1, sizeof(*h) + d->conf.nvips * sizeof(h->lanes[0]));
+	h = calloc(1, sizeof(*h) +
+			      conf_vip_room(&d->conf) * sizeof(h->lanes[0]));
 	if (!h)
 		return NULL;
-	h->n = d->conf.nvips;
-	for (unsigned i = 0; i < h->n; i++)
-		h->lanes[i].d = d;
+	h->n = conf_vip_room(&d->conf); /* a reload may add VIPs */
+	/* lanes of slots still empty stay untouched (no memory) until
+	 * their first hook sets their back-pointer */
 	d->hooks = h;
 	return h;
 }
@@ -231,6 +232,7 @@ void hooks_event(struct vipd *d, const struct core_event *ev)
 	if (!h || (unsigned)ev->vip >= h->n)
 		return;
 	l = &h->lanes[ev->vip];
+	l->d = d;
 	if (ev->type == CORE_EV_CLAIMED && ev->term == l->why_term)
 		return; /* a claim waiting behind the holder changes nothing */
 	prev = ev->prev && d->core ? core_node_name(d->core, ev->prev) : NULL;
@@ -264,6 +266,7 @@ void hooks_run(struct vipd *d, unsigned vip, const struct hook_facts *f)
 	if (!d->conf.notify[0] || !(h = hooks_get(d)) || vip >= h->n)
 		return;
 	l = &h->lanes[vip];
+	l->d = d;
 	if (l->n >= HOOK_QUEUE_MAX && l->head->next) {
 		j = l->head->next; /* keep the running one, drop the next */
 		log_warn("notify hooks of VIP '%s' fall behind: %s hook at "

@@ -22,6 +22,7 @@
 #include "net/link.h"
 #include "net/nl.h"
 #include "printconf.h"
+#include "reload.h"
 #include "preflight.h"
 #include "priv.h"
 #include "check.h"
@@ -186,10 +187,13 @@ static void setup(struct vipd *d)
 		fatal("node-name '%s' is not in the cluster block",
 		      d->conf.node);
 	d->self_id = d->conf.nodes[self].id;
-	d->ifindex = calloc(d->conf.nvips + 1, sizeof(*d->ifindex));
-	d->held = calloc(d->conf.nvips + 1, sizeof(*d->held));
-	d->ann_left = calloc(d->conf.nvips + 1, sizeof(*d->ann_left));
-	d->ann_due = calloc(d->conf.nvips + 1, sizeof(*d->ann_due));
+	/* every per-VIP array has a slot for each VIP a reload may add */
+	if (conf_make_room(&d->conf, CONF_MAX_VIPS) < 0)
+		fatal("out of memory");
+	d->ifindex = calloc(CONF_MAX_VIPS + 1, sizeof(*d->ifindex));
+	d->held = calloc(CONF_MAX_VIPS + 1, sizeof(*d->held));
+	d->ann_left = calloc(CONF_MAX_VIPS + 1, sizeof(*d->ann_left));
+	d->ann_due = calloc(CONF_MAX_VIPS + 1, sizeof(*d->ann_due));
 	if (!d->ifindex || !d->held || !d->ann_left || !d->ann_due)
 		fatal("out of memory");
 	r = core_new(&d->conf, d->self_id, &vipd_core_ops, d, &d->core);
@@ -265,6 +269,10 @@ int main(int argc, char **argv)
 	const char *path = DEFAULT_CONF;
 	int check = 0, verbose = 0, r;
 
+	/* Large arrays (slots for VIPs a reload may add) come untouched
+	 * from mmap: a fixed threshold, not raised by the 1 MiB file
+	 * buffer the loader frees, keeps them off the heap. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	if (parse_args(argc, argv, &path, &check, &verbose) < 0)
 		return 2;
 	log_init(verbose);

@@ -39,7 +39,7 @@ struct vipd_metrics {
 int vipd_metrics_new(struct vipd *d)
 {
 	struct vipd_metrics *m = calloc(1, sizeof(*m));
-	size_t n = d->conf.nvips ? d->conf.nvips : 1;
+	size_t n = conf_vip_room(&d->conf) + 1; /* a reload may add VIPs */
 
 	if (!m)
 		return -ENOMEM;
@@ -192,6 +192,8 @@ static void vip_gauges(FILE *f, struct vipd *d)
 	for (unsigned i = 0; i < d->conf.nvips; i++) {
 		struct core_vip_info vi;
 
+		if (core_vip_hidden(d->core, i)) /* removed by a reload */
+			continue;
 		core_vip_get(d->core, i, &vi);
 		fprintf(f, "vipd_vip_term{vip=\"%s\"} %" PRIu64 "\n",
 			d->conf.vips[i].name, vi.term);
@@ -200,6 +202,8 @@ static void vip_gauges(FILE *f, struct vipd *d)
 	for (unsigned i = 0; i < d->conf.nvips; i++) {
 		struct core_vip_info vi;
 
+		if (core_vip_hidden(d->core, i)) /* removed by a reload */
+			continue;
 		core_vip_get(d->core, i, &vi);
 		for (unsigned k = 0; k < 4; k++)
 			fprintf(f, "vipd_vip_state{vip=\"%s\",state=\"%s\"} "
@@ -212,6 +216,8 @@ static void vip_gauges(FILE *f, struct vipd *d)
 	for (unsigned i = 0; i < d->conf.nvips; i++) {
 		struct core_vip_info vi;
 
+		if (core_vip_hidden(d->core, i)) /* removed by a reload */
+			continue;
 		core_vip_get(d->core, i, &vi);
 		if (vi.holder)
 			fprintf(f, "vipd_vip_holder{vip=\"%s\",node=\"%s\"} "

@@ -149,5 +149,6 @@ void conf_print(FILE *f, const struct conf *c)
 	print_settings(f, c);
 	print_cluster(f, c);
 	for (unsigned i = 0; i < c->nvips; i++)
-		print_vip(f, c, &c->vips[i]);
+		if (!c->vips[i].retired) /* removed by a reload */
+			print_vip(f, c, &c->vips[i]);
 }

@@ -3,13 +3,14 @@
  * Reload: parse into a fresh struct conf, validate all of it, then take
  * it.  The running struct conf is not swapped for the new one but
  * updated in place from it: the core, the actuator and the control server
- * hold pointers into it and its VIP array, and reload changes neither
- * which VIPs there are nor their order, so an in-place copy of the fields
- * that may change is the same as a swap, without moving anything they
- * point at.
+ * hold pointers into it and index its VIP array.  VIPs are matched by
+ * name, never by position: a VIP keeps its slot, an added one takes a
+ * new slot at the end (conf_make_room() reserved them), a removed one
+ * stays as a retired slot, so no other VIP's index ever moves.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/conf_parse.h"
@@ -72,8 +73,6 @@ static int check_top(const struct conf *a, const struct conf *b, char *why,
 		    a->nodes[i].id != b->nodes[i].id ||
 		    !same_addr(&a->nodes[i].addr, &b->nodes[i].addr))
 			return refuse(why, len, "the cluster's nodes changed");
-	if (a->nvips != b->nvips)
-		return refuse(why, len, "VIPs were added or removed");
 	return 0;
 }
 
@@ -84,24 +83,47 @@ static int vip_refuse(char *why, size_t len, const char *name,
 	return -EINVAL;
 }
 
-static int check_vip(const struct conf_vip *a, const struct conf_vip *b,
-		     char *why, size_t len)
+/* The slot of name in c, retired ones included; -1 if none.  The same
+ * index first: a file read again lists its VIPs in the same order. */
+static int slot_find(const struct conf *c, const char *name, unsigned hint)
 {
-	if (strcmp(a->name, b->name) != 0) {
-		snprintf(why, len, "vip '%s' is now '%s' (VIPs renamed or "
-			 "reordered)" RESTART, a->name, b->name);
+	if (hint < c->nvips && !strcmp(c->vips[hint].name, name))
+		return (int)hint;
+	for (unsigned i = 0; i < c->nvips; i++)
+		if (!strcmp(c->vips[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* What decides who answers for which address: a change freezes the VIP
+ * until every member reads the same (src/core/agree.c). */
+static bool def_differs(const struct conf_vip *a, const struct conf_vip *b)
+{
+	return a->naddrs != b->naddrs ||
+	       memcmp(a->addrs, b->addrs, a->naddrs * sizeof(a->addrs[0])) ||
+	       strcmp(a->dev, b->dev) != 0 || a->eligible != b->eligible ||
+	       a->policy != b->policy || a->nprefer != b->nprefer ||
+	       memcmp(a->prefer, b->prefer, a->nprefer) != 0;
+}
+
+/* A check or a group-follow runs from start to stop of vipd. */
+static bool driven(const struct conf_vip *v)
+{
+	return v->check[0] || v->follow[0];
+}
+
+static int check_vip(const struct conf_vip *a, const struct conf_vip *b,
+		     bool up, char *why, size_t len)
+{
+	if (up && (a->naddrs != b->naddrs ||
+		   memcmp(a->addrs, b->addrs,
+			  a->naddrs * sizeof(a->addrs[0])) != 0 ||
+		   strcmp(a->dev, b->dev) != 0)) {
+		snprintf(why, len, "vip '%s': address or dev changed while "
+			 "the VIP is live on this node; move or release it "
+			 "(vipctl release %s), then reload", a->name, a->name);
 		return -EINVAL;
 	}
-	if (a->naddrs != b->naddrs ||
-	    memcmp(a->addrs, b->addrs, a->naddrs * sizeof(a->addrs[0])) != 0)
-		return vip_refuse(why, len, a->name, "address changed");
-	if (strcmp(a->dev, b->dev) != 0)
-		return vip_refuse(why, len, a->name, "dev changed");
-	if (a->eligible != b->eligible)
-		return vip_refuse(why, len, a->name, "nodes changed");
-	if (a->policy != b->policy || a->nprefer != b->nprefer ||
-	    memcmp(a->prefer, b->prefer, a->nprefer) != 0)
-		return vip_refuse(why, len, a->name, "policy changed");
 	if (strcmp(a->check, b->check) != 0 ||
 	    a->check_interval_ms != b->check_interval_ms ||
 	    a->check_timeout_ms != b->check_timeout_ms ||
@@ -124,26 +146,73 @@ static int allow_differs(const struct conf_vip *a, const struct conf_vip *b)
 	return 0;
 }
 
-int conf_reload_check(const struct conf *cur, const struct conf *next,
-		      unsigned *changed, char *why, size_t len)
+/* The VIPs of next against the running slots: *ret_added new slots. */
+static int check_vips(const struct conf *cur, const struct conf *next,
+		      const uint8_t *up, unsigned *changed,
+		      unsigned *ret_added, char *why, size_t len)
 {
-	int r;
+	*ret_added = 0;
+	for (unsigned k = 0; k < next->nvips; k++) {
+		const struct conf_vip *b = &next->vips[k];
+		int i = slot_find(cur, b->name, k);
+		const struct conf_vip *a = i < 0 ? NULL : &cur->vips[i];
+		int r;
 
-	*changed = 0;
-	r = check_top(cur, next, why, len);
-	if (r < 0)
-		return r;
-	for (unsigned k = 0; k < cur->nvips; k++) {
-		const struct conf_vip *a = &cur->vips[k], *b = &next->vips[k];
-
-		r = check_vip(a, b, why, len);
+		if (!a || a->retired) {
+			if (driven(b))
+				return vip_refuse(why, len, b->name,
+						  "added with a check or "
+						  "follow-group; restart vipd "
+						  "to add it");
+			*ret_added += a ? 0u : 1u;
+			*changed |= CONF_CHANGED_VIPS;
+			continue;
+		}
+		r = check_vip(a, b, up && up[i], why, len);
 		if (r < 0)
 			return r;
+		if (def_differs(a, b))
+			*changed |= CONF_CHANGED_VIPS;
 		if (allow_differs(a, b))
 			*changed |= CONF_CHANGED_ALLOW;
 		if (a->announce_count != b->announce_count ||
 		    a->announce_interval_ms != b->announce_interval_ms)
 			*changed |= CONF_CHANGED_ANNOUNCE;
+	}
+	return 0;
+}
+
+int conf_reload_check(const struct conf *cur, const struct conf *next,
+		      const uint8_t *up, unsigned *changed, char *why,
+		      size_t len)
+{
+	unsigned added;
+	int r;
+
+	*changed = 0;
+	r = check_top(cur, next, why, len);
+	if (r == 0)
+		r = check_vips(cur, next, up, changed, &added, why, len);
+	for (unsigned k = 0; r == 0 && k < cur->nvips; k++) {
+		const struct conf_vip *a = &cur->vips[k];
+
+		if (a->retired || slot_find(next, a->name, k) >= 0)
+			continue;
+		if (driven(a))
+			r = vip_refuse(why, len, a->name,
+				       "removed, with a check or follow-group; "
+				       "restart vipd to remove it");
+		*changed |= CONF_CHANGED_VIPS;
+	}
+	if (r == 0 && cur->nvips + added > conf_vip_room(cur)) {
+		snprintf(why, len, "%u VIPs added, room for %u more (removed "
+			 "VIPs keep their slot until vipd restarts); restart "
+			 "vipd to add them", added, conf_vip_room(cur) - cur->nvips);
+		r = -EINVAL;
+	}
+	if (r < 0) {
+		*changed = 0;
+		return r;
 	}
 	if (strcmp(cur->notify, next->notify) != 0)
 		*changed |= CONF_CHANGED_NOTIFY;
@@ -153,19 +222,39 @@ int conf_reload_check(const struct conf *cur, const struct conf *next,
 void conf_reload_apply(struct conf *cur, const struct conf *next)
 {
 	memcpy(cur->notify, next->notify, sizeof(cur->notify));
-	for (unsigned k = 0; k < cur->nvips && k < next->nvips; k++) {
-		struct conf_vip *a = &cur->vips[k];
-		const struct conf_vip *b = &next->vips[k];
+	for (unsigned k = 0; k < cur->nvips; k++)
+		if (slot_find(next, cur->vips[k].name, k) < 0)
+			cur->vips[k].retired = true;
+	for (unsigned k = 0; k < next->nvips; k++) {
+		int i = slot_find(cur, next->vips[k].name, k);
 
-		memcpy(a->allow, b->allow, sizeof(a->allow));
-		a->nallow = b->nallow;
-		a->announce_count = b->announce_count;
-		a->announce_interval_ms = b->announce_interval_ms;
+		if (i < 0 && cur->nvips < conf_vip_room(cur))
+			i = (int)cur->nvips++;
+		if (i >= 0)
+			cur->vips[i] = next->vips[k];
 	}
 }
 
+int conf_make_room(struct conf *c, unsigned cap)
+{
+	struct conf_vip *v;
+
+	if (cap <= conf_vip_room(c))
+		return 0;
+	/* calloc, not realloc: untouched slots cost no memory */
+	v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (c->nvips)
+		memcpy(v, c->vips, c->nvips * sizeof(*v));
+	free(c->vips);
+	c->vips = v;
+	c->vips_cap = cap;
+	return 0;
+}
+
 int conf_reload(struct conf *cur, const char *path, FILE *errs,
-		unsigned *changed, char *why, size_t len)
+		const uint8_t *up, unsigned *changed, char *why, size_t len)
 {
 	struct conf next;
 	int r;
@@ -176,7 +265,7 @@ int conf_reload(struct conf *cur, const char *path, FILE *errs,
 	r = conf_load(path, &next, errs);
 	if (r != 0) /* 0, -EINVAL or -errno */
 		return r;
-	r = conf_reload_check(cur, &next, changed, why, len);
+	r = conf_reload_check(cur, &next, up, changed, why, len);
 	if (r == 0)
 		conf_reload_apply(cur, &next);
 	conf_free(&next);

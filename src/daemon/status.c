@@ -158,7 +158,8 @@ struct json_object *vipd_status_json(struct vipd *d, int only)
 	struct json_object *vips = json_object_new_array();
 
 	for (unsigned i = 0; i < d->conf.nvips; i++)
-		if (only < 0 || (unsigned)only == i)
+		if ((only < 0 || (unsigned)only == i) &&
+		    !core_vip_hidden(d->core, i))
 			json_object_array_add(vips, vip_json(d, i));
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "node", node_json(d));

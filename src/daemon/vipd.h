@@ -122,6 +122,12 @@ int vipd_handoff_open(struct vipd *d, char *err, size_t len);
 void vipd_handoff_close(struct vipd *d);
 void vipd_handoff_send(void *ud, unsigned vip, uint64_t term, uint32_t to);
 
+/* reconf.c: a reload added, removed or redefined VIPs (conf already
+ * updated in place): the gate learns new addresses, interfaces are looked
+ * up again, and the core freezes the changed VIPs until every member has
+ * read them. */
+void vipd_reconf(struct vipd *d);
+
 /* cmd.c */
 /* Reloads the configuration file (SIGHUP, the reload request) and logs
  * the outcome.  0: msg says what was taken.  < 0: nothing changed, msg

@@ -488,6 +488,39 @@ static int held(struct lease *l, const struct conf_vip *v, unsigned n,
 	return r;
 }
 
+int lease_gate_add(struct lease *l, const struct conf_vip *v, char *reason,
+		   size_t len)
+{
+	static const char *const sets[3] = {
+		"inet vipd_gate vip4", "arp vipd_gate vip4",
+		"inet vipd_gate vip6",
+	};
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+	int r;
+
+	if (!l->nft)
+		return lease_raw_gate_add(l->rawfd, v, reason, len);
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return -ENOMEM;
+	for (int i = 0; i < 3; i++) {
+		if (!count_addrs(v, 1, i < 2 ? AF_INET : AF_INET6))
+			continue;
+		fprintf(f, "add element %s { ", sets[i]);
+		put_addrs(f, v, 1, i < 2 ? AF_INET : AF_INET6);
+		fputs(" }\n", f);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	r = size ? run(l, buf, reason, len) : 0;
+	free(buf);
+	return r;
+}
+
 int lease_hold(struct lease *l, const struct conf_vip *v, char *reason,
 	       size_t len)
 {

@@ -38,6 +38,15 @@ int lease_gate_update(struct lease *l, const struct conf *conf, char *reason,
 		      size_t len);
 
 /*
+ * A VIP added or redefined at runtime: adds v's addresses to the gate,
+ * so they are dropped unless held like every other VIP's.  Addresses of
+ * removed VIPs stay gated until vipd restarts (harmless: nobody adds
+ * them).  Idempotent.  Returns 0, or -errno with a reason.
+ */
+int lease_gate_add(struct lease *l, const struct conf_vip *v, char *reason,
+		   size_t len);
+
+/*
  * Adds (lease_hold) or removes (lease_unhold) v's addresses in the held
  * sets; both are idempotent. Called on acquire and release only, never
  * per refresh. Returns 0, or -errno with a reason.

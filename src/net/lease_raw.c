@@ -69,6 +69,7 @@ int lease_raw_find(const uint8_t *seen, size_t n)
 /* Elements of one set of a vipd_lease table: n keys of klen bytes, with
  * a timeout (and expiry) of ms, or none if 0. */
 struct elems {
+	const char *table;
 	const char *set;
 	const void *const *keys;
 	unsigned n, klen;
@@ -122,7 +123,8 @@ static int put_elems(struct mnl_nlmsg_batch *b, uint16_t type, int family,
 		(uint16_t)((ack ? NLM_F_ACK : 0) |
 			   (type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0)),
 		family, seq, 0);
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, "vipd_lease");
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE,
+			  el->table ? el->table : "vipd_lease");
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, el->set);
 	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 	for (unsigned k = 0; k < el->n; k++) {
@@ -262,10 +264,12 @@ int lease_raw_refresh(int fd, uint32_t ms, char *reason, size_t len)
 }
 
 /* The held sets: which table family, which addresses. */
-static const struct {
+struct set_ref {
 	int family, af;
 	const char *set;
-} held_sets[3] = {
+};
+
+static const struct set_ref held_sets[3] = {
 	{ NFPROTO_INET, AF_INET, "held4" },
 	{ NFPROTO_ARP, AF_INET, "held4" },
 	{ NFPROTO_INET, AF_INET6, "held6" },
@@ -291,36 +295,62 @@ static int held_keys(const struct conf_vip *v, unsigned nv, int af,
 
 /* The messages of a hold (del: add, then delete) after the batch begin;
  * *seq advances, *msgs counts those that ask for an ack. */
-static int held_build(struct mnl_nlmsg_batch *b, const struct conf_vip *v,
-		      unsigned nv, int del, uint32_t *seq, unsigned *msgs)
+static int held_build(struct mnl_nlmsg_batch *b, const struct set_ref *sets,
+		      const struct conf_vip *v, unsigned nv, int del,
+		      uint32_t *seq, unsigned *msgs)
 {
 	const void *keys[CONF_MAX_ADDRS * 4];
-	struct elems el = { .keys = keys };
+	struct elems el = { .keys = keys,
+			    .table = sets == held_sets ? NULL : "vipd_gate" };
 	int r = 0;
 
 	for (unsigned i = 0; i < 3 && r == 0; i++) {
-		int n = held_keys(v, nv, held_sets[i].af, keys,
+		int n = held_keys(v, nv, sets[i].af, keys,
 				  sizeof(keys) / sizeof(keys[0]));
 
 		if (n <= 0) {
 			r = n;
 			continue;
 		}
-		el.set = held_sets[i].set;
+		el.set = sets[i].set;
 		el.n = (unsigned)n;
-		el.klen = held_sets[i].af == AF_INET ? 4 : 16;
+		el.klen = sets[i].af == AF_INET ? 4 : 16;
 		for (int op = 0; op <= del && r == 0; op++) {
 			r = put_elems(b, op ? NFT_MSG_DELSETELEM
 					    : NFT_MSG_NEWSETELEM,
-				      held_sets[i].family, &el, (*seq)++, 1);
+				      sets[i].family, &el, (*seq)++, 1);
 			(*msgs)++;
 		}
 	}
 	return r;
 }
 
+/* The persistent gate's sets (vipd_gate, not owned). */
+static const struct set_ref gate_sets[3] = {
+	{ NFPROTO_INET, AF_INET, "vip4" },
+	{ NFPROTO_ARP, AF_INET, "vip4" },
+	{ NFPROTO_INET, AF_INET6, "vip6" },
+};
+
+static int elems_batch(int fd, const struct set_ref *sets,
+		       const struct conf_vip *v, unsigned nv, int del,
+		       char *reason, size_t len);
+
 int lease_raw_held(int fd, const struct conf_vip *v, unsigned nv, int del,
 		   char *reason, size_t len)
+{
+	return elems_batch(fd, held_sets, v, nv, del, reason, len);
+}
+
+int lease_raw_gate_add(int fd, const struct conf_vip *v, char *reason,
+		       size_t len)
+{
+	return elems_batch(fd, gate_sets, v, 1, 0, reason, len);
+}
+
+static int elems_batch(int fd, const struct set_ref *sets,
+		       const struct conf_vip *v, unsigned nv, int del,
+		       char *reason, size_t len)
 {
 	static uint32_t seq;
 	char buf[8192] __attribute__((aligned(4)));
@@ -337,7 +367,7 @@ int lease_raw_held(int fd, const struct conf_vip *v, unsigned nv, int del,
 	first = seq;
 	r = put_batch(b, NFNL_MSG_BATCH_BEGIN, seq++);
 	if (r == 0)
-		r = held_build(b, v, nv, del, &seq, &msgs);
+		r = held_build(b, sets, v, nv, del, &seq, &msgs);
 	if (r == 0)
 		r = put_batch(b, NFNL_MSG_BATCH_END, seq++);
 	if (r == 0 && msgs &&
@@ -347,7 +377,8 @@ int lease_raw_held(int fd, const struct conf_vip *v, unsigned nv, int del,
 	if (r == 0 && msgs)
 		r = read_acks(fd, msgs, first, seq - 1);
 	if (r < 0 && reason && len)
-		snprintf(reason, len, "nf_tables held-set batch: %s",
+		snprintf(reason, len, "nf_tables %s batch: %s",
+			 sets == held_sets ? "held-set" : "gate-set",
 			 strerror(-r));
 	return r;
 }

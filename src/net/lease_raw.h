@@ -22,5 +22,9 @@ struct conf_vip;
  * error), as one batch on the owner's socket fd. */
 int lease_raw_held(int fd, const struct conf_vip *v, unsigned nv, int del,
 		   char *reason, size_t len);
+/* Add the addresses of v to the persistent gate's sets (vipd_gate), as
+ * one batch on fd.  Adding one already there is no error. */
+int lease_raw_gate_add(int fd, const struct conf_vip *v, char *reason,
+		       size_t len);
 
 #endif

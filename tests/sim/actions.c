@@ -276,6 +276,10 @@ void sim_action(void)
 
 	if (S.g.now < S.idle_until)
 		return;
+	if (S.reload && i >= 0 && sim_rnd(16) == 0) {
+		sim_reload_action((unsigned)i);
+		return;
+	}
 	if (w < 5)
 		do_partition();
 	else if (w < 10)

@@ -5,12 +5,14 @@
  * the seed, the last schedule actions and the nodes' state.
  *
  *   sim [--seed S] [--schedules N] [--steps MS] [--expect-violation]
- *       [--two-node-split] [--skew-config] [--verbose] [--keep-going]
+ *       [--two-node-split] [--skew-config] [--reload] [--verbose]
+ *       [--keep-going]
  *
  * --skew-config: in half of the schedules one node reads a vipd.conf in
  * which some VIPs have another policy or prefer order (a rolling change
  * of the file); those VIPs must be frozen, never held twice.  At the heal
  * the node is restarted with the common file, so liveness holds again.
+ * --reload: nodes reload files of their own at random (reload.c).
  *
  * Schedule k runs from seed S+k; `sim --seed <printed> --schedules 1`
  * (same --steps) replays a failure exactly.  --expect-violation turns
@@ -143,6 +145,8 @@ static void sim_setup(uint64_t seed)
 	S.skew_node = S.skew && sim_rnd(2) ? (int)sim_rnd(n) : -1;
 	if (S.skew_node >= 0)
 		skew_setup((unsigned)S.skew_node);
+	else if (S.reload)
+		sim_reload_setup();
 	S.g.fail_up = sim_fail_up;
 	S.g.direct = (int)sim_rnd(2);
 	S.g.hand_fate = sim_hand_fate;
@@ -219,6 +223,8 @@ static int sim_schedule(uint64_t seed, unsigned steps)
 		sim_ms();
 	if (!S.violated)
 		sim_heal();
+	if (!S.violated && S.reload && S.skew_node < 0)
+		sim_reload_heal();
 	/* the operator puts the common file on the odd node */
 	if (!S.violated && S.skew_node >= 0) {
 		unsigned i = (unsigned)S.skew_node;
@@ -261,6 +267,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "expect-violation", no_argument, NULL, 'x' },
 		{ "two-node-split", no_argument, NULL, '2' },
 		{ "skew-config", no_argument, NULL, 'c' },
+		{ "reload", no_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
@@ -268,7 +275,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .seed = 1, .schedules = 200, .steps = 600 };
-	while ((c = getopt_long(argc, argv, "s:n:t:x2cvk", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "s:n:t:x2crvk", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 's':
@@ -289,6 +296,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'c':
 			S.skew = 1;
 			break;
+		case 'r':
+			S.reload = 1;
+			break;
 		case 'v':
 			S.verbose = 1;
 			break;
@@ -298,7 +308,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		default:
 			fprintf(stderr, "usage: sim [--seed S] [--schedules N]"
 					" [--steps MS] [--expect-violation]"
-					" [--two-node-split] [--skew-config]\n");
+					" [--two-node-split] [--skew-config]"
+					" [--reload]\n");
 			return -EINVAL;
 		}
 	}

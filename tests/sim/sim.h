@@ -26,6 +26,7 @@ struct sim {
 	int two_node_split;       /* partition two_node clusters too */
 	int skew;                 /* one node may read another vipd.conf */
 	int skew_node;            /* that node this schedule, -1: none */
+	int reload;               /* nodes reload files of their own */
 	struct conf skew_conf;    /* its file: other policies for some VIPs */
 	struct conf_vip skew_vips[G_MAX_VIPS];
 	int verbose;              /* print every event every node handles */
@@ -75,5 +76,10 @@ void sim_check_ms(void);
 void sim_node_started(unsigned i);
 uint64_t sim_max_term(unsigned vip);
 void sim_report(void);
+
+/* reload.c (--reload) */
+void sim_reload_setup(void);
+void sim_reload_action(unsigned i);
+void sim_reload_heal(void);
 
 #endif

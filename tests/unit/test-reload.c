@@ -51,11 +51,14 @@ static const char *const base[] = {
 	NULL,
 };
 
+#define ROOM 8 /* slots: a reload may add VIPs up to it */
+
 struct fx {
 	char dir[64];
 	char path[96];
 	struct conf cur;
 	char *before; /* conf_print(cur) after the first load */
+	uint8_t up[ROOM]; /* VIPs live on this node, per slot */
 };
 
 /* Writes base to path, with line `line` (or none: -1) replaced by `with`
@@ -108,6 +111,7 @@ static int setup(void **state)
 	snprintf(fx->path, sizeof(fx->path), "%s/vipd.conf", fx->dir);
 	write_conf(fx->path, -1, NULL, NULL);
 	assert_int_equal(conf_load(fx->path, &fx->cur, stderr), 0);
+	assert_int_equal(conf_make_room(&fx->cur, ROOM), 0);
 	fx->before = print(&fx->cur);
 	*state = fx;
 	return 0;
@@ -158,22 +162,13 @@ static const struct {
 	{"	node n2 id 2", "	node n2 id 3", "the cluster's nodes changed"},
 	{"	node n2 id 2", "	node n2 id 2\n	node n3 id 3",
 	 "the cluster's nodes changed"},
-	{"	address 192.0.2.10/24", "	address 192.0.2.11/24",
-	 "vip 'db': address changed"},
-	{"	address 192.0.2.10/24", "	address 192.0.2.10/25",
-	 "vip 'db': address changed"},
-	{"	address 2001:db8::10/64", NULL, "vip 'db': address changed"},
-	{"	dev eth0", "	dev eth2", "vip 'db': dev changed"},
-	{"	policy prefer n2 n1", "	policy prefer n1 n2",
-	 "vip 'db': policy changed"},
-	{"	policy prefer n2 n1", "	policy wait", "vip 'db': policy changed"},
-	{"vip web {", "vip www {", "vip 'web' is now 'www'"},
+	{"	dev eth1", "	dev eth1\n	check \"/bin/true\"",
+	 "vip 'web': check changed"},
+	{"	dev eth1", "	dev eth1\n	follow-group app",
+	 "vip 'web': follow-group changed"},
 	{"	dev eth1", "	dev eth1\n}\nvip more {\n	address 203.0.113.1/24\n"
-		       "	dev eth1",
-	 "VIPs were added or removed"},
-	{"	dev eth1", "	dev eth1\n	policy prefer n1",
-	 "vip 'web': policy changed"},
-	{"	dev eth1", "	dev eth1\n	nodes n2", "vip 'web': nodes changed"},
+		       "	dev eth1\n	check \"/bin/true\"",
+	 "vip 'more': added with a check or follow-group"},
 };
 
 static void each_setting_the_cluster_shares_is_refused_by_name(void **state)
@@ -187,7 +182,7 @@ static void each_setting_the_cluster_shares_is_refused_by_name(void **state)
 
 		write_conf(fx->path, find(refused[i].line), refused[i].with,
 			   NULL);
-		r = conf_reload(&fx->cur, fx->path, stderr, &changed, why,
+		r = conf_reload(&fx->cur, fx->path, stderr, fx->up, &changed, why,
 				sizeof(why));
 		if (r != -EINVAL || !strstr(why, refused[i].named))
 			fail_msg("'%s' -> '%s': r %d, why '%s', want '%s'",
@@ -230,11 +225,11 @@ static void node_local_settings_are_taken(void **state)
 
 		write_conf(fx->path, -1, NULL, NULL);
 		assert_int_equal(conf_reload(&fx->cur, fx->path, stderr,
-					     &changed, why, sizeof(why)),
+					     fx->up, &changed, why, sizeof(why)),
 				 0);
 		write_conf(fx->path, find(taken[i].line), taken[i].with, NULL);
 		assert_int_equal(conf_reload(&fx->cur, fx->path, stderr,
-					     &changed, why, sizeof(why)),
+					     fx->up, &changed, why, sizeof(why)),
 				 0);
 		assert_int_equal(changed, taken[i].bit);
 		assert_int_equal(conf_load(fx->path, &want, stderr), 0);
@@ -248,6 +243,103 @@ static void node_local_settings_are_taken(void **state)
 	}
 }
 
+/* VIPs added, removed, renamed and redefined: taken by name, so the
+ * running file prints as the new one loaded from scratch; no slot moves
+ * (the core and the actuator index them). */
+static const struct {
+	const char *line, *with;
+} redefined[] = {
+	{"	address 192.0.2.10/24", "	address 192.0.2.11/24"},
+	{"	address 192.0.2.10/24", "	address 192.0.2.10/25"},
+	{"	address 2001:db8::10/64", NULL},
+	{"	dev eth0", "	dev eth2"},
+	{"	policy prefer n2 n1", "	policy prefer n1 n2"},
+	{"	policy prefer n2 n1", "	policy wait"},
+	{"	dev eth1", "	dev eth1\n	policy prefer n1"},
+	{"	dev eth1", "	dev eth1\n	nodes n2"},
+	{"vip web {", "vip www {"},
+	{"	dev eth1", "	dev eth1\n}\nvip more {\n	address 203.0.113.1/24\n"
+		       "	dev eth1"},
+	{"vip web {", "vip web0 {\n	address 203.0.113.2/24\n	dev eth1\n}"
+		      "\nvip web {"},
+};
+
+static void vips_are_added_removed_and_redefined_by_name(void **state)
+{
+	struct fx *fx = *state;
+
+	for (size_t i = 0; i < sizeof(redefined) / sizeof(redefined[0]);
+	     i++) {
+		struct conf want;
+		char why[512], *a, *b;
+		unsigned changed = 0;
+
+		write_conf(fx->path, -1, NULL, NULL);
+		assert_int_equal(conf_reload(&fx->cur, fx->path, stderr,
+					     fx->up, &changed, why,
+					     sizeof(why)),
+				 0);
+		/* db and web stay in slots 0 and 1, whatever came before */
+		assert_string_equal(fx->cur.vips[0].name, "db");
+		assert_string_equal(fx->cur.vips[1].name, "web");
+		assert_false(fx->cur.vips[1].retired);
+		write_conf(fx->path, find(redefined[i].line), redefined[i].with,
+			   NULL);
+		assert_int_equal(conf_reload(&fx->cur, fx->path, stderr,
+					     fx->up, &changed, why,
+					     sizeof(why)),
+				 0);
+		assert_int_equal(changed, CONF_CHANGED_VIPS);
+		assert_int_equal(conf_load(fx->path, &want, stderr), 0);
+		a = print(&fx->cur);
+		b = print(&want);
+		if (i + 1 < sizeof(redefined) / sizeof(redefined[0]))
+			assert_string_equal(a, b);
+		assert_string_equal(fx->cur.vips[0].name, "db");
+		free(a);
+		free(b);
+		conf_free(&want);
+	}
+	/* web0 came first in the file, and took a new slot at the end */
+	assert_string_equal(fx->cur.vips[1].name, "web");
+	assert_true(fx->cur.nvips <= ROOM);
+}
+
+static void address_of_a_vip_live_here_and_room_are_refused(void **state)
+{
+	struct fx *fx = *state;
+	char why[512], line[512];
+	unsigned changed = 99;
+
+	fx->up[0] = 1;
+	write_conf(fx->path, find("	dev eth0"), "	dev eth2", NULL);
+	assert_int_equal(conf_reload(&fx->cur, fx->path, stderr, fx->up,
+				     &changed, why, sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "vip 'db': address or dev changed while "
+				    "the VIP is live on this node"));
+	assert_int_equal(changed, 0);
+	assert_unchanged(fx);
+	/* its policy may change: it is frozen, not moved */
+	write_conf(fx->path, find("	policy prefer n2 n1"), "	policy wait",
+		   NULL);
+	assert_int_equal(conf_reload(&fx->cur, fx->path, stderr, fx->up,
+				     &changed, why, sizeof(why)),
+			 0);
+	fx->up[0] = 0;
+	/* more VIPs than the slots left */
+	line[0] = '\0';
+	for (unsigned k = 0; k < ROOM - 1; k++)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+			 "vip x%u {\n\taddress 203.0.113.%u/24\n\tdev eth1\n"
+			 "}\n", k, 20 + k);
+	write_conf(fx->path, -1, NULL, line);
+	assert_int_equal(conf_reload(&fx->cur, fx->path, stderr, fx->up,
+				     &changed, why, sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "7 VIPs added, room for 6 more"));
+}
+
 static void the_same_file_changes_nothing(void **state)
 {
 	struct fx *fx = *state;
@@ -256,7 +348,7 @@ static void the_same_file_changes_nothing(void **state)
 
 	/* comments and order of statements do not count */
 	write_conf(fx->path, -1, NULL, "# a comment\n");
-	assert_int_equal(conf_reload(&fx->cur, fx->path, stderr, &changed, why,
+	assert_int_equal(conf_reload(&fx->cur, fx->path, stderr, fx->up, &changed, why,
 				     sizeof(why)),
 			 0);
 	assert_int_equal(changed, 0);
@@ -276,7 +368,7 @@ static void a_broken_file_changes_nothing_and_says_where(void **state)
 	/* a node-local change and an error: none of it is taken */
 	write_conf(fx->path, find("notify /bin/true"), "notify /bin/false",
 		   "vip x {\n\taddress 192.0.2.99/24\n\tpolicy sometimes\n}\n");
-	r = conf_reload(&fx->cur, fx->path, m, &changed, why, sizeof(why));
+	r = conf_reload(&fx->cur, fx->path, m, fx->up, &changed, why, sizeof(why));
 	assert_int_equal(fclose(m), 0);
 	assert_int_equal(r, -EINVAL);
 	assert_string_equal(why, "");
@@ -284,7 +376,7 @@ static void a_broken_file_changes_nothing_and_says_where(void **state)
 	assert_unchanged(fx);
 	free(errs);
 	assert_int_equal(unlink(fx->path), 0);
-	assert_int_equal(conf_reload(&fx->cur, fx->path, stderr, &changed, why,
+	assert_int_equal(conf_reload(&fx->cur, fx->path, stderr, fx->up, &changed, why,
 				     sizeof(why)),
 			 -ENOENT);
 	assert_unchanged(fx);
@@ -311,13 +403,14 @@ static void every_failing_call_of_a_reload_changes_nothing(void **state)
 	write_conf(fx->path, -1, NULL, line);
 	conf_free(&fx->cur);
 	assert_int_equal(conf_load(fx->path, &fx->cur, stderr), 0);
+	assert_int_equal(conf_make_room(&fx->cur, ROOM), 0);
 	free(fx->before);
 	fx->before = print(&fx->cur);
 	write_conf(fx->path, find("	allow user root"), "	allow group root",
 		   line);
 	for (k = 1;; k++) {
 		fault_arm(k);
-		r = conf_reload(&fx->cur, fx->path, NULL, &changed, why,
+		r = conf_reload(&fx->cur, fx->path, NULL, fx->up, &changed, why,
 				sizeof(why));
 		assert_true(fault_calls() >= (fault_fired() ? k : 0));
 		if (!fault_fired())
@@ -342,6 +435,12 @@ static void every_failing_call_of_a_reload_changes_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			vips_are_added_removed_and_redefined_by_name, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			address_of_a_vip_live_here_and_room_are_refused, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			each_setting_the_cluster_shares_is_refused_by_name,
 			setup, teardown),

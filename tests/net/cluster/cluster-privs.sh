@@ -143,10 +143,10 @@ wait_holder 5 db n1 live n1 || fail "db not live after nobody's claim"
 wait_until 5 grep -q "^acquire db 3" "$BED_DIR/n1/hook2.log" || fail "new hook did not run"
 ok "allow user nobody and the new notify hook taken: nobody claimed db (term 3)"
 bed_vipd_conf n1 "$(db_conf 192.0.2.101)" >/dev/null
-hup "reload of .* refused: vip 'db': address changed"
+hup "reload of .* refused: vip 'db': address or dev changed while the VIP is live"
 # the same through the control socket: the answer carries the reason
 rc=0; out=$(bed_vipctl n1 reload 2>&1) || rc=$?
-[ "$rc" = 1 ] && grep -q "reload-refused: .*vip 'db': address changed" <<<"$out" ||
+[ "$rc" = 1 ] && grep -q "reload-refused: .*vip 'db': address or dev changed while the VIP is live" <<<"$out" ||
 	fail "vipctl reload of a changed address: exit $rc, $out"
 out=$(as_nobody reload) && fail "nobody could reload: $out"
 [ "$(jq -r .error <<<"$out")" = not-allowed ] || fail "nobody's reload: $out"
