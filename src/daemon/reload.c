@@ -186,7 +186,7 @@ int conf_reload_check(const struct conf *cur, const struct conf *next,
 		      const uint8_t *up, unsigned *changed, char *why,
 		      size_t len)
 {
-	unsigned added;
+	unsigned added = 0;
 	int r;
 
 	*changed = 0;
