@@ -124,6 +124,16 @@ static int allow_differs(const struct conf_vip *a, const struct conf_vip *b)
 	return 0;
 }
 
+static bool notify_differs(const struct conf_vip *a, const struct conf_vip *b)
+{
+	if (a->nnotify != b->nnotify)
+		return true;
+	for (unsigned i = 0; i < a->nnotify; i++)
+		if (!same_addr(&a->notify[i], &b->notify[i]))
+			return true;
+	return false;
+}
+
 int conf_reload_check(const struct conf *cur, const struct conf *next,
 		      unsigned *changed, char *why, size_t len)
 {
@@ -142,7 +152,9 @@ int conf_reload_check(const struct conf *cur, const struct conf *next,
 		if (allow_differs(a, b))
 			*changed |= CONF_CHANGED_ALLOW;
 		if (a->announce_count != b->announce_count ||
-		    a->announce_interval_ms != b->announce_interval_ms)
+		    a->announce_interval_ms != b->announce_interval_ms ||
+		    a->announce_refresh_ms != b->announce_refresh_ms ||
+		    notify_differs(a, b))
 			*changed |= CONF_CHANGED_ANNOUNCE;
 	}
 	if (strcmp(cur->notify, next->notify) != 0)
@@ -161,6 +173,9 @@ void conf_reload_apply(struct conf *cur, const struct conf *next)
 		a->nallow = b->nallow;
 		a->announce_count = b->announce_count;
 		a->announce_interval_ms = b->announce_interval_ms;
+		a->announce_refresh_ms = b->announce_refresh_ms;
+		memcpy(a->notify, b->notify, sizeof(a->notify));
+		a->nnotify = b->nnotify;
 	}
 }
 
