@@ -6,6 +6,7 @@
  * string of at most IFNAMSIZ - 1 bytes. The buffer's tail up to the next
  * 8 bytes is zeroed and poisoned: libmnl (not instrumented) reads zeros
  * there and carries on, and the first instrumented read of it is caught.
+ * The same bytes then go to the neighbour reply parser (src/net/neigh.c).
  */
 #include <assert.h>
 #include <net/if.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "net/link.h"
+#include "net/neigh.h"
 
 #ifndef __has_feature
 #define __has_feature(x) 0
@@ -39,7 +41,7 @@ static void event_cb(int ifindex, const char *ifname, bool is_up, void *ud)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t events = 0, cap = (size + 8) & ~(size_t)7;
-	uint8_t *buf;
+	uint8_t *buf, mac[6];
 	int r;
 
 	if (size > 65536)
@@ -51,6 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ASAN_POISON_MEMORY_REGION(buf + size, cap - size);
 	r = link_parse(buf, size, event_cb, &events);
 	assert(r < 0 || (size_t)r == events);
+	r = neigh_parse(buf, size, mac);
+	assert(r == 0 || r < 0);
 	ASAN_UNPOISON_MEMORY_REGION(buf + size, cap - size);
 	free(buf);
 	return 0;

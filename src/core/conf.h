@@ -19,6 +19,7 @@
 #define CONF_MAX_NODES 32    /* nodes of one cluster */
 #define CONF_MAX_ADDRS 8     /* addresses of one VIP */
 #define CONF_MAX_ALLOW 16    /* allow entries of one VIP */
+#define CONF_MAX_NOTIFY 8    /* notify-peers of one VIP */
 #define CONF_MAX_VIPS 4096   /* VIPs of one cluster */
 #define CONF_LEASE_MIN_MS 50    /* kernel lease bounds */
 #define CONF_LEASE_MAX_MS 60000
@@ -58,6 +59,10 @@ struct conf_vip {
 	unsigned nprefer;
 	unsigned announce_count;         /* GARP/NA bursts on acquire */
 	uint32_t announce_interval_ms;   /* between bursts */
+	uint32_t announce_refresh_ms;    /* re-announce while held; 0: off */
+	struct conf_addr notify[CONF_MAX_NOTIFY]; /* routers told by unicast
+					  * (prefixlen unused) */
+	unsigned nnotify;
 	struct conf_allow allow[CONF_MAX_ALLOW];
 	unsigned nallow;                 /* 0: only root may change it */
 	char check[CONF_PATH_MAX];       /* health check: absolute command

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The core's actions on this node's kernel: addresses with a finite
- * lifetime, the lease gate, gratuitous ARP and unsolicited NA, and the
+ * lifetime, the lease gate (announcements are announce.c's), and the
  * reaction to an interface that goes down.  Each failure is logged once,
  * here, where it is handled.
  */
@@ -13,135 +13,16 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "announce.h"
 #include "group.h"
 #include "hooks.h"
 #include "log.h"
 #include "net/addr.h"
-#include "net/garp.h"
 #include "net/lease.h"
 #include "net/link.h"
-#include "net/ndisc.h"
 #include "metrics.h"
 #include "service.h"
 #include "vipd.h"
-
-static void announce_once(struct vipd *d, unsigned vip)
-{
-	const struct conf_vip *v = &d->conf.vips[vip];
-	char reason[256];
-
-	vipd_metrics_announced(d, vip);
-	for (unsigned k = 0; k < v->naddrs; k++) {
-		const struct conf_addr *a = &v->addrs[k];
-		int r = a->family == AF_INET
-				? garp_send(d->ifindex[vip], a->addr, reason,
-					    sizeof(reason))
-				: ndisc_send_na(d->ifindex[vip], a->addr,
-						reason, sizeof(reason));
-
-		if (r < 0)
-			log_warn("announcing VIP '%s' on %s: %s, ignoring",
-				 v->name, v->dev, reason);
-	}
-}
-
-/* One timer for the repeats of every VIP, armed at the earliest: a
- * failover of many VIPs repeats them in a few wake-ups, not one each
- * (a timer per VIP was a tenth of its cost).  A repeat may come up to
- * a tenth of its interval early, to share a wake-up. */
-static int on_announce(struct ev_src *s, uint64_t usec, void *ud);
-
-static void announce_arm(struct vipd *d, uint64_t due)
-{
-	uint64_t cur;
-	int on;
-
-	if (!d->ann_src &&
-	    ev_add_time(d->ev, &d->ann_src, due, on_announce, d) < 0) {
-		log_warn("announcement repeats: no timer, skipping them");
-		return;
-	}
-	on = ev_src_get_enabled(d->ann_src);
-	cur = ev_src_get_time(d->ann_src);
-	if (on && cur <= due)
-		return;
-	ev_src_set_time(d->ann_src, due);
-	ev_src_set_enabled(d->ann_src, EV_ONESHOT);
-}
-
-/* While addresses are still being added (a failover of many VIPs adds
- * CORE_UP_BATCH a pass), repeats wait: each costs as much as a first
- * announcement, and every VIP live and announced once comes first.  A
- * repeat waits at most ANNOUNCE_DEFER_MAX_US past its time. */
-#define ANNOUNCE_BUSY_US 5000ull
-#define ANNOUNCE_DEFER_MAX_US 1000000ull
-
-static int announce_defer(struct vipd *d, uint64_t usec)
-{
-	uint64_t now = vipd_now(d);
-
-	if (now >= d->last_up_us + ANNOUNCE_BUSY_US ||
-	    now >= usec + ANNOUNCE_DEFER_MAX_US)
-		return 0;
-	announce_arm(d, now + ANNOUNCE_BUSY_US);
-	return 1;
-}
-
-static int on_announce(struct ev_src *s, uint64_t usec, void *ud)
-{
-	struct vipd *d = ud;
-	uint64_t next = UINT64_MAX, now = vipd_now(d);
-
-	if (!d->ann_first)
-		d->ann_first = usec;
-	if (announce_defer(d, d->ann_first))
-		return 0;
-	d->ann_first = 0;
-	if (now > usec) /* late (deferred): what is due by now */
-		usec = now;
-
-	for (unsigned i = 0; i < d->conf.nvips; i++) {
-		const struct conf_vip *v = &d->conf.vips[i];
-		uint64_t step = v->announce_interval_ms * 1000ull;
-		struct core_vip_info vi;
-
-		if (!d->ann_left[i])
-			continue;
-		if (d->ann_due[i] <= usec + step / 10) {
-			core_vip_get(d->core, i, &vi);
-			if (!vi.local_up) {
-				d->ann_left[i] = 0;
-				continue;
-			}
-			announce_once(d, i);
-			/* a late repeat keeps its spacing to the next */
-			d->ann_due[i] = d->ann_due[i] + step > usec + step
-						? d->ann_due[i] + step
-						: usec + step;
-			if (--d->ann_left[i] == 0)
-				continue;
-		}
-		if (d->ann_due[i] < next)
-			next = d->ann_due[i];
-	}
-	if (next != UINT64_MAX)
-		announce_arm(d, next);
-	return 0;
-}
-
-static void announce_start(struct vipd *d, unsigned vip)
-{
-	const struct conf_vip *v = &d->conf.vips[vip];
-
-	announce_once(d, vip);
-	d->ann_left[vip] = (uint8_t)(v->announce_count > 1
-					     ? v->announce_count - 1
-					     : 0);
-	if (!d->ann_left[vip])
-		return;
-	d->ann_due[vip] = vipd_now(d) + v->announce_interval_ms * 1000ull;
-	announce_arm(d, d->ann_due[vip]);
-}
 
 static int act_send(void *ud, const struct core_msg *m)
 {
@@ -237,7 +118,7 @@ static int act_vip_up(void *ud, unsigned vip)
 	}
 	log_debug("VIP '%s' added at %llu us", v->name, vipd_mono_us());
 	d->last_up_us = vipd_now(d);
-	announce_start(d, vip);
+	vipd_announce_start(d, vip, ANNOUNCE_ACQUIRE);
 	log_info("VIP '%s' live on %s", v->name, v->dev);
 	act_hook(d, "acquire", vip);
 	log_debug("VIP '%s' up at %llu us", v->name, vipd_mono_us());
@@ -368,5 +249,6 @@ void vipd_link_event(int ifindex, const char *ifname, _Bool up, void *ud)
 			 why);
 		core_local_fault(d->core, vipd_now(d), i, why);
 	}
+	vipd_announce_link(d, ifindex, up);
 	vipd_schedule(d);
 }

@@ -301,26 +301,6 @@ static void item_policy(struct conf_parser *p, struct vip_state *vs)
 	}
 }
 
-static void item_announce(struct conf_parser *p, struct vip_state *vs)
-{
-	const struct conf_tok *t = conf_value(p, "an announce count");
-
-	if (!t)
-		return;
-	conf_take_number(p, t, 0, 100, &vs->v->announce_count);
-	conf_next(p);
-	if (conf_is_kw(p, CONF_KW_INTERVAL)) {
-		conf_next(p);
-		t = conf_value(p, "a duration like 100ms");
-		if (!t)
-			return;
-		conf_take_duration(p, t, 10, 10000,
-				   &vs->v->announce_interval_ms);
-		conf_next(p);
-	}
-	conf_end_stmt(p);
-}
-
 /* Resolves a user or group name, or a decimal id, at load time. */
 static bool resolve_id(const struct conf_parser *p, const char *s,
 		       bool is_group, uint32_t *ret)
@@ -398,10 +378,10 @@ static void vip_item(struct conf_parser *p, struct vip_state *vs)
 	if (kw != CONF_KW_ADDRESS && kw != CONF_KW_DEV && kw != CONF_KW_NODES &&
 	    kw != CONF_KW_POLICY && kw != CONF_KW_ANNOUNCE &&
 	    kw != CONF_KW_ALLOW && kw != CONF_KW_CHECK &&
-	    kw != CONF_KW_FOLLOW_GROUP) {
+	    kw != CONF_KW_FOLLOW_GROUP && kw != CONF_KW_NOTIFY_PEERS) {
 		conf_expected(p, "'address', 'dev', 'nodes', 'policy', "
-				 "'announce', 'allow', 'check', 'follow-group' "
-				 "or '}'");
+				 "'announce', 'notify-peers', 'allow', 'check', "
+				 "'follow-group' or '}'");
 		return;
 	}
 	if (kw != CONF_KW_ADDRESS && kw != CONF_KW_ALLOW &&
@@ -422,7 +402,9 @@ static void vip_item(struct conf_parser *p, struct vip_state *vs)
 	} else if (kw == CONF_KW_POLICY) {
 		item_policy(p, vs);
 	} else if (kw == CONF_KW_ANNOUNCE) {
-		item_announce(p, vs);
+		conf_item_announce(p, vs->v);
+	} else if (kw == CONF_KW_NOTIFY_PEERS) {
+		conf_item_notify_peers(p, vs->v);
 	} else if (kw == CONF_KW_CHECK) {
 		vs->check_pos = p->tok.pos;
 		conf_item_check(p, vs->v);
@@ -500,6 +482,7 @@ static void finish_vip(struct conf_parser *p, struct vip_state *vs)
 			  "choose its holder, use 'policy wait'",
 			  v->name, v->check[0] ? "check" : "follow-group",
 			  v->check[0] ? "checks" : "group's members");
+	conf_announce_check(p, v);
 	if (v->check[0] && v->follow[0])
 		conf_perr(p, &vs->check_pos,
 			  "vip '%s' has both a check and a follow-group, "

@@ -252,7 +252,7 @@ static void check_self(struct conf_parser *p)
 			  "'node NAME id N'");
 		return;
 	}
-	if (p->given & (1U << CONF_KW_NODE_NAME)) {
+	if (p->given & (1ULL << CONF_KW_NODE_NAME)) {
 		if (c->node[0] && conf_self_index(c) < 0)
 			conf_perr(p, &p->node_pos,
 				  "node-name '%s' is not in "

@@ -365,10 +365,10 @@ static void stmt_setting(struct conf_parser *p, enum conf_kw kw)
 {
 	const struct conf_tok *t;
 
-	if (p->given & (1U << kw))
+	if (p->given & (1ULL << kw))
 		conf_perr(p, &p->tok.pos, "'%s' is given twice, keep one",
 			  conf_kw_name(kw));
-	p->given |= 1U << kw;
+	p->given |= 1ULL << kw;
 	conf_next(p);
 	t = conf_value(p, setting_form(kw));
 	if (!t)

@@ -43,11 +43,12 @@ struct conf_parser {
 	unsigned addrs_cap;
 	unsigned vips_cap;	 /* allocated c->vips */
 	struct conf_vip scratch; /* vip past CONF_MAX_VIPS */
-	unsigned given;		 /* bit per top-level keyword */
+	uint64_t given;		 /* bit per top-level keyword */
 	bool have_cluster;
 	struct conf_pos node_pos; /* of node-name */
 	struct conf_pos cluster_pos;
 	struct conf_pos nodes_pos[CONF_MAX_NODES];
+	struct conf_pos notify_pos; /* of the current vip's notify-peers */
 };
 
 /*
@@ -114,6 +115,13 @@ void conf_stmt_vip(struct conf_parser *p);
 void conf_item_check(struct conf_parser *p, struct conf_vip *v);
 /* conf_check.c: a vip's 'follow-group NAME', after the keyword. */
 void conf_item_follow(struct conf_parser *p, struct conf_vip *v);
+
+/* conf_announce.c: a vip's 'announce COUNT [interval D] [refresh D]' and
+ * 'notify-peers ADDR...', after the keyword; conf_announce_check() at the
+ * end of the vip block (a peer needs a VIP address of its family). */
+void conf_item_announce(struct conf_parser *p, struct conf_vip *v);
+void conf_item_notify_peers(struct conf_parser *p, struct conf_vip *v);
+void conf_announce_check(struct conf_parser *p, const struct conf_vip *v);
 
 /* conf_load.c: 'include FILE', at the keyword; reads and parses FILE. */
 void conf_stmt_include(struct conf_parser *p);

@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "control/server.h"
+#include "announce.h"
 #include "events.h"
 #include "hooks.h"
 #include "log.h"
@@ -157,6 +158,7 @@ void vipd_event(void *ud, const struct core_event *ev)
 	json_object_put(o);
 	log_event(d, ev, vip);
 	vipd_metrics_event(d, ev);
+	vipd_announce_event(d, ev);
 	hooks_event(d, ev);
 	if (ev->vip >= 0) {
 		vipd_session_check(d, (unsigned)ev->vip);

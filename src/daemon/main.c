@@ -17,6 +17,7 @@
 #include "conf_parse.h"
 #include "control/server.h"
 #include "group.h"
+#include "announce.h"
 #include "log.h"
 #include "net/lease.h"
 #include "net/link.h"
@@ -218,6 +219,7 @@ static void setup(struct vipd *d)
 	if (r < 0)
 		fatal("setting up the event loop: %s", strerror(-r));
 	if (vipd_events_new(d) < 0 || vipd_metrics_new(d) < 0 ||
+	    vipd_announce_new(d) < 0 ||
 	    vipd_checks_start(d) < 0 ||
 	    vipd_follow_start(d) < 0)
 		fatal("starting the health checks: out of memory");
@@ -252,6 +254,7 @@ static void teardown(struct vipd *d)
 	vipd_follow_free(d);
 	vipd_events_free(d);
 	vipd_metrics_free(d);
+	vipd_announce_free(d);
 	vipd_checks_free(d);
 	hooks_free(d);
 	ev_unref(d->ev);

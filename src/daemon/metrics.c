@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "announce.h"
 #include "check.h"
 #include "control/http.h"
 #include "group.h"
@@ -28,7 +29,6 @@ struct metrics_req {
 
 struct vipd_metrics {
 	uint64_t *events;        /* owned: nvips x (CORE_EV_MAX + 1) */
-	uint64_t *announced;     /* owned: per VIP */
 	uint64_t membership[2];  /* joined, left */
 	uint64_t refreshes;
 	uint64_t last_until;     /* the gate's deadline before this refresh */
@@ -44,10 +44,9 @@ int vipd_metrics_new(struct vipd *d)
 	if (!m)
 		return -ENOMEM;
 	m->events = calloc(n * (CORE_EV_MAX + 1), sizeof(*m->events));
-	m->announced = calloc(n, sizeof(*m->announced));
 	m->min_margin_us = UINT64_MAX;
 	d->metrics = m;
-	return m->events && m->announced ? 0 : -ENOMEM;
+	return m->events ? 0 : -ENOMEM;
 }
 
 void vipd_metrics_free(struct vipd *d)
@@ -57,7 +56,6 @@ void vipd_metrics_free(struct vipd *d)
 	if (!d->metrics)
 		return;
 	free(d->metrics->events);
-	free(d->metrics->announced);
 	free(d->metrics);
 	d->metrics = NULL;
 }
@@ -72,12 +70,6 @@ void vipd_metrics_event(struct vipd *d, const struct core_event *ev)
 		m->membership[ev->type == CORE_EV_LEFT]++;
 	else if (ev->vip >= 0)
 		m->events[(unsigned)ev->vip * (CORE_EV_MAX + 1) + ev->type]++;
-}
-
-void vipd_metrics_announced(struct vipd *d, unsigned vip)
-{
-	if (d->metrics)
-		d->metrics->announced[vip]++;
 }
 
 void vipd_metrics_lease(struct vipd *d, uint64_t until, uint64_t now)
@@ -245,11 +237,15 @@ static void vip_counters(FILE *f, struct vipd *d)
 				core_event_to_string(kinds[k]),
 				m->events[i * (CORE_EV_MAX + 1) + kinds[k]]);
 	family(f, "vipd_vip_announcements_total", "counter",
-	       "Announcement bursts (gratuitous ARP, unsolicited NA) sent "
-	       "for the VIP by this node.");
+	       "Announcements (gratuitous ARP, unsolicited NA, unicast to a "
+	       "notify peer) sent for the VIP by this node, by reason.");
 	for (unsigned i = 0; i < d->conf.nvips; i++)
-		fprintf(f, "vipd_vip_announcements_total{vip=\"%s\"} %" PRIu64
-			   "\n", d->conf.vips[i].name, m->announced[i]);
+		for (unsigned r = 0; r <= ANNOUNCE_REASON_MAX; r++)
+			fprintf(f, "vipd_vip_announcements_total{vip=\"%s\","
+				   "reason=\"%s\"} %" PRIu64 "\n",
+				d->conf.vips[i].name,
+				announce_reason_to_string(r),
+				vipd_announce_count(d, i, r));
 }
 
 static char *http_body(void *ud, size_t *len)

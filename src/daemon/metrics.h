@@ -16,8 +16,6 @@ int vipd_metrics_new(struct vipd *d);
 void vipd_metrics_free(struct vipd *d);
 /* Counts an ownership or membership event. */
 void vipd_metrics_event(struct vipd *d, const struct core_event *ev);
-/* Counts an announcement burst of vip. */
-void vipd_metrics_announced(struct vipd *d, unsigned vip);
 /* The gate is refreshed at now to last until `until`: counts it and how
  * little time the previous refresh had left. */
 void vipd_metrics_lease(struct vipd *d, uint64_t until, uint64_t now);

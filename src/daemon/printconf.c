@@ -100,6 +100,29 @@ static void print_addr(FILE *f, const struct conf_addr *a)
 	fprintf(f, "\taddress %s/%u\n", text, a->prefixlen);
 }
 
+static void print_announce(FILE *f, const struct conf_vip *v)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	fprintf(f, "\tannounce %u interval ", v->announce_count);
+	print_duration(f, v->announce_interval_ms);
+	if (v->announce_refresh_ms) {
+		fputs(" refresh ", f);
+		print_duration(f, v->announce_refresh_ms);
+	}
+	fputc('\n', f);
+	if (!v->nnotify)
+		return;
+	fputs("\tnotify-peers", f);
+	for (unsigned i = 0; i < v->nnotify; i++) {
+		strcpy(text, "?");
+		inet_ntop(v->notify[i].family, v->notify[i].addr, text,
+			  sizeof(text));
+		fprintf(f, " %s", text);
+	}
+	fputc('\n', f);
+}
+
 static void print_nodes(FILE *f, const struct conf *c, const struct conf_vip *v)
 {
 	fputs("\tnodes", f);
@@ -125,9 +148,7 @@ static void print_vip(FILE *f, const struct conf *c, const struct conf_vip *v)
 		print_addr(f, &v->addrs[i]);
 	fprintf(f, "\tdev %s\n", v->dev);
 	print_nodes(f, c, v);
-	fprintf(f, "\tannounce %u interval ", v->announce_count);
-	print_duration(f, v->announce_interval_ms);
-	fputc('\n', f);
+	print_announce(f, v);
 	if (v->check[0]) {
 		fprintf(f, "\tcheck \"%s\" interval ", v->check);
 		print_duration(f, v->check_interval_ms);

@@ -146,6 +146,16 @@ static int allow_differs(const struct conf_vip *a, const struct conf_vip *b)
 	return 0;
 }
 
+static bool notify_differs(const struct conf_vip *a, const struct conf_vip *b)
+{
+	if (a->nnotify != b->nnotify)
+		return true;
+	for (unsigned i = 0; i < a->nnotify; i++)
+		if (!same_addr(&a->notify[i], &b->notify[i]))
+			return true;
+	return false;
+}
+
 /* The VIPs of next against the running slots: *ret_added new slots. */
 static int check_vips(const struct conf *cur, const struct conf *next,
 		      const uint8_t *up, unsigned *changed,
@@ -176,7 +186,9 @@ static int check_vips(const struct conf *cur, const struct conf *next,
 		if (allow_differs(a, b))
 			*changed |= CONF_CHANGED_ALLOW;
 		if (a->announce_count != b->announce_count ||
-		    a->announce_interval_ms != b->announce_interval_ms)
+		    a->announce_interval_ms != b->announce_interval_ms ||
+		    a->announce_refresh_ms != b->announce_refresh_ms ||
+		    notify_differs(a, b))
 			*changed |= CONF_CHANGED_ANNOUNCE;
 	}
 	return 0;

@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "announce.h"
 #include "check.h"
 #include "group.h"
 #include "follow.h"
@@ -94,6 +95,7 @@ static struct json_object *vip_json(struct vipd *d, unsigned i)
 	json_object_object_add(o, "session", vipd_session_json(d, i));
 	json_object_object_add(o, "check", vipd_check_json(d, i));
 	json_object_object_add(o, "follow", vipd_follow_json(d, i));
+	json_object_object_add(o, "announcements", vipd_announce_json(d, i));
 	return o;
 }
 

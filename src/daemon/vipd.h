@@ -35,6 +35,7 @@ struct vipd_check;
 struct vipd_follow;
 struct vipd_events;
 struct vipd_metrics;
+struct vipd_announce;
 struct http;
 struct vipd_hooks;
 
@@ -70,6 +71,7 @@ struct vipd {
 	struct ev_src *ann_src;           /* owned: the earliest repeat */
 	uint64_t ann_first;               /* repeats due since, 0: none */
 	uint64_t last_up_us;              /* last address added */
+	struct vipd_announce *announce;   /* owned (announce.c) */
 	uint64_t reqid;
 	struct vipd_req reqs[VIPD_MAX_REQ];
 	struct vipd_session sessions[VIPD_MAX_SESSIONS];

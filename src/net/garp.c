@@ -43,42 +43,81 @@ static int fail(int r, const char *what, char *reason, size_t len)
 	return r;
 }
 
-int garp_send(int ifindex, const uint8_t ipv4[4], char *reason, size_t len)
+/* Sends one ARP packet on ifindex to the Ethernet address dst. */
+static int arp_send(int ifindex, const uint8_t dst[ETH_ALEN],
+		    const struct arp_eth *p, char *reason, size_t len)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
 		.sll_protocol = htons(ETH_P_ARP),
 		.sll_ifindex = ifindex,
 		.sll_halen = ETH_ALEN,
-		.sll_addr = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
 	};
-	struct arp_eth p = {0};
-	int fd, r;
+	int fd = garp_fd;
 
-	if (reason && len)
-		reason[0] = '\0';
-	r = link_hwaddr(ifindex, p.sha);
-	if (r < 0)
-		return fail(r, "hardware address", reason, len);
-	p.h.ar_hrd = htons(ARPHRD_ETHER);
-	p.h.ar_pro = htons(ETH_P_IP);
-	p.h.ar_hln = ETH_ALEN;
-	p.h.ar_pln = 4;
-	p.h.ar_op = htons(ARPOP_REQUEST);
-	memcpy(p.spa, ipv4, 4);
-	memcpy(p.tpa, ipv4, 4);
+	memcpy(sll.sll_addr, dst, ETH_ALEN);
 	/* protocol 0: a send-only socket, nothing is queued for reading;
 	 * one for the process's life, not one per announcement */
-	fd = garp_fd;
 	if (fd < 0) {
 		fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (fd == -1)
 			return fail(-errno, "packet socket", reason, len);
 		garp_fd = fd;
 	}
-	r = 0;
-	if (sendto(fd, &p, sizeof(p), 0, (struct sockaddr *)&sll,
+	if (sendto(fd, p, sizeof(*p), 0, (struct sockaddr *)&sll,
 		   sizeof(sll)) == -1)
-		r = fail(-errno, "send", reason, len);
-	return r;
+		return fail(-errno, "send", reason, len);
+	return 0;
+}
+
+/* Fills the fixed header and our MAC; 0 or -errno with a reason. */
+static int arp_init(struct arp_eth *p, int ifindex, uint16_t op,
+		    char *reason, size_t len)
+{
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	if (reason && len)
+		reason[0] = '\0';
+	r = link_hwaddr(ifindex, p->sha);
+	if (r < 0)
+		return fail(r, "hardware address", reason, len);
+	p->h.ar_hrd = htons(ARPHRD_ETHER);
+	p->h.ar_pro = htons(ETH_P_IP);
+	p->h.ar_hln = ETH_ALEN;
+	p->h.ar_pln = 4;
+	p->h.ar_op = htons(op);
+	return 0;
+}
+
+static const uint8_t bcast[ETH_ALEN] = {0xff, 0xff, 0xff,
+					0xff, 0xff, 0xff};
+
+int garp_send(int ifindex, const uint8_t ipv4[4], char *reason, size_t len)
+{
+	struct arp_eth p;
+	int r = arp_init(&p, ifindex, ARPOP_REQUEST, reason, len);
+
+	if (r < 0)
+		return r;
+	memcpy(p.spa, ipv4, 4);
+	memcpy(p.tpa, ipv4, 4);
+	return arp_send(ifindex, bcast, &p, reason, len);
+}
+
+int garp_send_peer(int ifindex, const uint8_t ipv4[4], const uint8_t peer[4],
+		   const uint8_t *peer_mac, char *reason, size_t len)
+{
+	struct arp_eth p;
+	int r = arp_init(&p, ifindex, peer_mac ? ARPOP_REPLY : ARPOP_REQUEST,
+			 reason, len);
+
+	if (r < 0)
+		return r;
+	memcpy(p.spa, ipv4, 4);
+	memcpy(p.tpa, peer, 4);
+	if (peer_mac)
+		memcpy(p.tha, peer_mac, ETH_ALEN);
+	return arp_send(ifindex, peer_mac ? peer_mac : bcast, &p, reason,
+			len);
 }

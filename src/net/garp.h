@@ -18,4 +18,17 @@
  */
 int garp_send(int ifindex, const uint8_t ipv4[4], char *reason, size_t len);
 
+/*
+ * Tells one neighbour, peer, that ipv4 is at this interface's MAC, for a
+ * cache that ignores gratuitous ARP.  With peer_mac (6 bytes: the peer's
+ * entry in our neighbour table) a unicast ARP reply to it (RFC 826: sender
+ * ipv4 and our MAC, target peer); with peer_mac NULL a broadcast ARP
+ * request for peer from ipv4, which the peer answers and, by RFC 826's
+ * merge rule, enters in its cache.  Bypasses the lease gate like
+ * garp_send().  Returns 0, -EOPNOTSUPP for a non-Ethernet link, or
+ * -errno, with a short reason.
+ */
+int garp_send_peer(int ifindex, const uint8_t ipv4[4], const uint8_t peer[4],
+		   const uint8_t *peer_mac, char *reason, size_t len);
+
 #endif

@@ -42,7 +42,7 @@ static int fail(int r, const char *what, char *reason, size_t len)
 }
 
 static int send_na(int fd, int ifindex, const uint8_t ipv6[16],
-		   const struct na_tlla *p)
+		   const uint8_t *dst6, const struct na_tlla *p)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
@@ -63,7 +63,10 @@ static int send_na(int fd, int ifindex, const uint8_t ipv6[16],
 	struct in6_pktinfo pi = {.ipi6_ifindex = (unsigned)ifindex};
 	int hops = 255; /* RFC 4861 §7.1.2: receivers drop anything less */
 
-	inet_pton(AF_INET6, "ff02::1", &dst.sin6_addr);
+	if (dst6)
+		memcpy(&dst.sin6_addr, dst6, 16);
+	else
+		inet_pton(AF_INET6, "ff02::1", &dst.sin6_addr);
 	memcpy(&pi.ipi6_addr, ipv6, 16);
 	c->cmsg_level = IPPROTO_IPV6;
 	c->cmsg_type = IPV6_PKTINFO;
@@ -79,22 +82,12 @@ static int send_na(int fd, int ifindex, const uint8_t ipv6[16],
 	return 0;
 }
 
-int ndisc_send_na(int ifindex, const uint8_t ipv6[16], char *reason, size_t len)
+/* The process's send-only ICMPv6 socket, opened on first use. */
+static int na_socket(char *reason, size_t len)
 {
-	struct na_tlla p = {0};
 	struct icmp6_filter filt;
 	int fd, r, zero = 0;
 
-	if (reason && len)
-		reason[0] = '\0';
-	r = link_hwaddr(ifindex, p.mac);
-	if (r < 0)
-		return fail(r, "hardware address", reason, len);
-	p.na.nd_na_type = ND_NEIGHBOR_ADVERT;
-	p.na.nd_na_flags_reserved = ND_NA_FLAG_OVERRIDE;
-	memcpy(&p.na.nd_na_target, ipv6, 16);
-	p.opt.nd_opt_type = ND_OPT_TARGET_LINKADDR;
-	p.opt.nd_opt_len = 1; /* in units of 8 bytes */
 	/* One send-only socket for the process's life: a socket per
 	 * announcement cost a quarter of a 1,000-VIP acquisition. */
 	fd = na_fd;
@@ -122,8 +115,43 @@ int ndisc_send_na(int ifindex, const uint8_t ipv6[16], char *reason, size_t len)
 		}
 		na_fd = fd;
 	}
-	r = send_na(fd, ifindex, ipv6, &p);
+	return fd;
+}
+
+/* One NA for ipv6 to dst6 (NULL: all nodes), override flag only: RFC
+ * 4861 §4.4 keeps the solicited flag for answers to a solicitation. */
+static int na_send(int ifindex, const uint8_t ipv6[16], const uint8_t *dst6,
+		   char *reason, size_t len)
+{
+	struct na_tlla p = {0};
+	int fd, r;
+
+	if (reason && len)
+		reason[0] = '\0';
+	r = link_hwaddr(ifindex, p.mac);
+	if (r < 0)
+		return fail(r, "hardware address", reason, len);
+	p.na.nd_na_type = ND_NEIGHBOR_ADVERT;
+	p.na.nd_na_flags_reserved = ND_NA_FLAG_OVERRIDE;
+	memcpy(&p.na.nd_na_target, ipv6, 16);
+	p.opt.nd_opt_type = ND_OPT_TARGET_LINKADDR;
+	p.opt.nd_opt_len = 1; /* in units of 8 bytes */
+	fd = na_socket(reason, len);
+	if (fd < 0)
+		return fd;
+	r = send_na(fd, ifindex, ipv6, dst6, &p);
 	if (r < 0 && reason && len && !reason[0])
 		fail(r, "send", reason, len);
 	return r;
+}
+
+int ndisc_send_na(int ifindex, const uint8_t ipv6[16], char *reason, size_t len)
+{
+	return na_send(ifindex, ipv6, NULL, reason, len);
+}
+
+int ndisc_send_na_peer(int ifindex, const uint8_t ipv6[16],
+		       const uint8_t peer[16], char *reason, size_t len)
+{
+	return na_send(ifindex, ipv6, peer, reason, len);
 }

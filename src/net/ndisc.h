@@ -20,4 +20,15 @@
 int ndisc_send_na(int ifindex, const uint8_t ipv6[16], char *reason,
 		  size_t len);
 
+/*
+ * Sends one unsolicited NA for ipv6 by unicast to peer (a router whose
+ * cache ignores multicast advertisements), as ndisc_send_na() does
+ * otherwise: override flag set, solicited flag clear (RFC 4861 §4.4: an
+ * unsolicited unicast advertisement must not set it; the receiver enters
+ * the address STALE and confirms it when next used, §7.2.5).  The kernel
+ * resolves peer's link-layer address itself.  Returns as ndisc_send_na().
+ */
+int ndisc_send_na_peer(int ifindex, const uint8_t ipv6[16],
+		       const uint8_t peer[16], char *reason, size_t len);
+
 #endif

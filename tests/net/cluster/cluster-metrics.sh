@@ -41,7 +41,8 @@ has "$s" 'vipd_corosync_connected{} 1'
 has "$s" 'vipd_requests_total{result="ok",verb="claim"} 1'
 has "$s" 'vipd_vip_events_total{event="live",vip="db"} 1'
 grep -qE '^vipd_lease_refreshes_total\{\} [1-9]' <<<"$s" || fail "no lease refreshes counted: $(grep lease <<<"$s")"
-grep -qE '^vipd_vip_announcements_total\{vip="db"\} [1-9]' <<<"$s" || fail "no announcement counted"
+grep -qE '^vipd_vip_announcements_total\{reason="acquire",vip="db"\} [1-9]' <<<"$s" || fail "no announcement counted: $(grep announce <<<"$s")"
+has "$s" 'vipd_vip_announcements_total{reason="notify",vip="db"} 0'
 s2=$(m n2) || fail "n2's metrics do not parse"
 has "$s2" 'vipd_requests_total{result="held",verb="claim"} 1'
 has "$s2" 'vipd_vip_holder{node="n1",vip="db"} 1'
