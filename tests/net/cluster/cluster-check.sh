@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "${BED_SRC:-$here/../bed}/bed.sh"
 . "${CLUSTER_SRC:-$here}/lib.sh"
 
-say "set-up: 3 nodes, corosync token $CLUSTER_TOKEN, VIP db on n1 n2 with a check every 200 ms"
+say "set-up: 3 nodes, corosync token $CLUSTER_TOKEN, VIP db on n1 n2 with a check every 500 ms"
 bed_init 3
 bed_corosync_start "$CLUSTER_TOKEN"
 check=$BED_DIR/check.sh
@@ -21,7 +21,7 @@ for n in $BED_NODES; do
 	dev eth0
 	nodes n1 n2
 	policy wait
-	check \"$check $BED_DIR/$n\" interval 200ms timeout 150ms rise 2 fall 2
+	check \"$check $BED_DIR/$n\" interval 500ms timeout 500ms rise 2 fall 2
 }" >/dev/null
 	bed_vipd_start "$n"
 done
@@ -63,7 +63,7 @@ f=$(bed_probe_stop fail)
 figure "check n1 fails" "$f"
 p_dup0 "$f" "check n1 fails"
 [ "$(p_switches "$f")" = "n1->n2" ] || fail "holder timeline '$(p_switches "$f")', want 'n1->n2'"
-echo "FIGURE check failover: db live at n2 $took ms after n1's file went (fall 2 x 200 ms)"
+echo "FIGURE check failover: db live at n2 $took ms after n1's file went (fall 2 x 500 ms)"
 ok "n1 released on its failing check, n2 took db; outage $(jq .outage_ms "$f") ms"
 
 say "5. n1 recovers: db stays at n2"
