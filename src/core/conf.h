@@ -20,6 +20,7 @@
 #define CONF_MAX_ADDRS 8     /* addresses of one VIP */
 #define CONF_MAX_ALLOW 16    /* allow entries of one VIP */
 #define CONF_MAX_VIPS 4096   /* VIPs of one cluster */
+#define CONF_MAX_POOLS 32    /* pools of one cluster */
 #define CONF_LEASE_MIN_MS 50    /* kernel lease bounds */
 #define CONF_LEASE_MAX_MS 60000
 
@@ -68,6 +69,20 @@ struct conf_vip {
 	uint32_t check_fall;             /* failures in a row: release */
 	char follow[CONF_NAME_MAX];      /* group-follow: the application's
 					  * CPG group; "": none */
+	uint8_t pool;                    /* 1 + conf.pools[] index; 0: in
+					  * no pool */
+};
+
+/* A set of VIPs spread over the live nodes (src/core/pool.c). */
+struct conf_pool {
+	char name[CONF_NAME_MAX];
+	uint8_t prefer[CONF_MAX_NODES];  /* conf.nodes[] indexes: ties of
+					  * load go to the first listed */
+	unsigned nprefer;
+	uint32_t max_per_node;           /* 0: no limit */
+	uint32_t settle_ms;              /* rebalance this long after the
+					  * last membership change; 0: off */
+	unsigned nvips;                  /* members (conf_vip.pool) */
 };
 
 struct conf {
@@ -89,6 +104,8 @@ struct conf {
 	unsigned nnodes;
 	struct conf_vip *vips;           /* owned; conf_free() frees */
 	unsigned nvips;
+	struct conf_pool pools[CONF_MAX_POOLS];
+	unsigned npools;
 };
 
 #endif

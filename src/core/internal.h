@@ -84,6 +84,12 @@ struct core_vip {
 	int frozen;               /* local: vip_frozen() at the last check */
 };
 
+struct core_pool {
+	uint64_t due;             /* local: settle timer, 0: none */
+	uint64_t rebalances;      /* agreed: REBALANCEs applied */
+	unsigned last_moves;      /* agreed: moves of the last one */
+};
+
 struct core_merge {
 	struct core_state_entry best;
 	uint32_t from;            /* sender of best; 0: none yet */
@@ -136,6 +142,7 @@ struct core {
 
 	struct core_pending pend[CORE_MAX_PENDING];
 	struct core_state_entry *state_buf; /* owned, for STATE */
+	struct core_pool pools[CONF_MAX_POOLS];
 };
 
 /* core.c */
@@ -171,6 +178,14 @@ int vip_eligible(const struct core *c, unsigned vip, uint32_t node);
 int vip_usable(const struct core *c, uint32_t node);
 int vip_may_change(const struct core *c);
 uint32_t vip_successor(const struct core *c, unsigned vip, uint32_t gone);
+void vip_assign(struct core *c, uint64_t now, unsigned vip, uint32_t node,
+		uint64_t term, const char *why);
+/* pool.c: VIPs spread over the live nodes */
+uint32_t pool_successor(const struct core *c, unsigned vip, uint32_t gone);
+void pool_fill(struct core *c, uint64_t now);
+void pool_view(struct core *c, uint64_t now);
+void pool_apply(struct core *c, uint64_t now, const struct core_msg *m);
+uint64_t pool_tick(struct core *c, uint64_t now, uint64_t next);
 /* agree.c: configuration agreement among the members */
 uint32_t agree_fingerprint(const struct conf *conf, unsigned vip);
 uint32_t agree_differ(const struct core *c, unsigned vip);

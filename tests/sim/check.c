@@ -124,7 +124,13 @@ static int trigger_ok(unsigned k, uint32_t h0, uint64_t t0, uint32_t h1,
 	const struct core_msg *m = o->m;
 	int same = o->kind == G_OBS_MSG && !strcmp(m->vip,
 						     S.g.conf.vips[k].name);
+	unsigned pool = S.g.conf.vips[k].pool;
 
+	/* A pool places a VIP that has none at a view or a sync's end. */
+	if (pool && !h0 && (o->kind == G_OBS_VIEW ||
+			    (o->kind == G_OBS_MSG &&
+			     m->type == CORE_MSG_STATE)))
+		return 1;
 	switch (o->kind) {
 	case G_OBS_TICK:
 	case G_OBS_LOCAL:
@@ -151,6 +157,8 @@ static int trigger_ok(unsigned k, uint32_t h0, uint64_t t0, uint32_t h1,
 		       h0 == o->from && m->term == t0;
 	case CORE_MSG_EXPIRE:
 		return h0 && h0 == m->node;
+	case CORE_MSG_REBALANCE:
+		return pool && !strcmp(m->vip, S.g.conf.pools[pool - 1].name);
 	case CORE_MSG_LIVE:
 	case CORE_MSG_RENEW:
 	case CORE_MSG_CANCEL:
@@ -169,6 +177,7 @@ static const char *obs_name(const struct g_obs *o)
 		[CORE_MSG_LIVE] = "LIVE",	[CORE_MSG_RENEW] = "RENEW",
 		[CORE_MSG_EXPIRE] = "EXPIRE",	[CORE_MSG_STATE] = "STATE",
 		[CORE_MSG_CANCEL] = "CANCEL", [CORE_MSG_SYNC] = "SYNC",
+		[CORE_MSG_REBALANCE] = "REBALANCE",
 	};
 
 	if (o->kind == G_OBS_VIEW)
