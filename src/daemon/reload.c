@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon/conf_parse.h"
+#include "daemon/conf_pool.h"
 #include "daemon/reload.h"
 
 #define RESTART "; this must be the same on every node: change it " \
@@ -133,6 +134,8 @@ int conf_reload_check(const struct conf *cur, const struct conf *next,
 	r = check_top(cur, next, why, len);
 	if (r < 0)
 		return r;
+	if (conf_pools_differ(cur, next))
+		return refuse(why, len, "pools changed");
 	for (unsigned k = 0; k < cur->nvips; k++) {
 		const struct conf_vip *a = &cur->vips[k], *b = &next->vips[k];
 

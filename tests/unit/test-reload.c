@@ -174,6 +174,7 @@ static const struct {
 	{"	dev eth1", "	dev eth1\n	policy prefer n1",
 	 "vip 'web': policy changed"},
 	{"	dev eth1", "	dev eth1\n	nodes n2", "vip 'web': nodes changed"},
+	{"	dev eth1", "	dev eth1\n}\npool p {\n	vips web", "pools changed"},
 };
 
 static void each_setting_the_cluster_shares_is_refused_by_name(void **state)
