@@ -56,6 +56,8 @@ static void usage(FILE *f)
 		"events (resume)\n"
 		"  reload                              reread vipd.conf "
 		"(root, vipd's user)\n"
+		"  rebalance POOL                      even out a pool now "
+		"(root, vipd's user)\n"
 		"  metrics                             this node's metrics "
 		"(Prometheus text)\n"
 		"  hold VIP [--term N] [--wait S] [--timeout S] -- COMMAND "
@@ -369,6 +371,15 @@ static int run_human(struct vipctl *v)
 		r = vip_reload(v->client, t);
 		if (r == 0)
 			printf("vipd reloaded its configuration\n");
+		break;
+	case CTL_REBALANCE:
+		snprintf(v->line, sizeof(v->line), "rebalance %s", q->vip);
+		r = vip_request(v->client, v->line, t, &text);
+		if (r == 0)
+			printf("rebalance of pool %s requested: see vipctl "
+			       "status\n", q->vip);
+		free(text);
+		text = NULL;
 		break;
 	case CTL_PING:
 		break;
