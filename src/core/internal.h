@@ -27,8 +27,10 @@
  * fence when a holder is lost; 5: ignore members that define a VIP
  * otherwise (agree.c); 6: take a direct hand-off of any term as the
  * previous holder's confirmation; 7: let requests take a VIP from a
- * holder whose hand-over is unconfirmed (vip.c).  Never defined in a
- * real build. */
+ * holder whose hand-over is unconfirmed (vip.c); 8: a pool gives a
+ * joining node VIPs at the view; 9: a rebalance evens out towards the
+ * lighter nodes, moving VIPs between nodes one apart (pool.c).  Never
+ * defined in a real build. */
 #ifdef CORE_MUTATION
 #define MUTANT(n) (CORE_MUTATION == (n))
 #else

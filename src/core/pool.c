@@ -148,7 +148,8 @@ static void pool_targets(const struct core *c, unsigned pool, uint32_t set,
 			continue;
 		for (unsigned j = 0; j < c->conf->nnodes; j++)
 			if ((set >> j) & 1u && j != i &&
-			    (load[j] > load[i] ||
+			    ((MUTANT(9) ? load[j] < load[i]
+					: load[j] > load[i]) ||
 			     (load[j] == load[i] &&
 			      pool_rank(c, pool, j) < pool_rank(c, pool, i))))
 				pos++;
@@ -233,6 +234,8 @@ void pool_view(struct core *c, uint64_t now)
 		uint32_t ms = c->conf->pools[p].settle_ms;
 
 		c->pools[p].due = ms ? now + (uint64_t)ms * 1000 : 0;
+		if (MUTANT(8) && c->synced)
+			pool_balance(c, now, p, 1);
 	}
 }
 

@@ -11,7 +11,8 @@
  *  4 a node that learnt it has no quorum answers for nothing;
  *  5 liveness after the faults heal (sim.c);
  *  6 drained members of one partition are synced and agree on
- *    (holder, term) of every VIP.
+ *    (holder, term) of every VIP;
+ *  7 a pool's rebalance never flaps (pool.c).
  * The first violation is kept; the run stops at the end of that step.
  */
 #include <stdarg.h>
@@ -263,6 +264,7 @@ static void hook_after(struct group *g, unsigned i, const struct g_obs *o)
 		print_event(i, o);
 	for (unsigned k = 0; k < g->conf.nvips; k++)
 		check_change(i, k, o);
+	sim_pool_check(i, o);
 	check_node_kernel(i);
 }
 

@@ -5,12 +5,15 @@
  * the seed, the last schedule actions and the nodes' state.
  *
  *   sim [--seed S] [--schedules N] [--steps MS] [--expect-violation]
- *       [--two-node-split] [--skew-config] [--verbose] [--keep-going]
+ *       [--two-node-split] [--skew-config] [--pools] [--verbose]
+ *       [--keep-going]
  *
  * --skew-config: in half of the schedules one node reads a vipd.conf in
  * which some VIPs have another policy or prefer order (a rolling change
  * of the file); those VIPs must be frozen, never held twice.  At the heal
  * the node is restarted with the common file, so liveness holds again.
+ *
+ * --pools: every VIP is in one pool (tests/sim/pool.c).
  *
  * Schedule k runs from seed S+k; `sim --seed <printed> --schedules 1`
  * (same --steps) replays a failure exactly.  --expect-violation turns
@@ -127,8 +130,10 @@ static void sim_setup(uint64_t seed)
 	S.probe_reqid = 0;
 	memset(S.start_at, 0, sizeof(S.start_at));
 	n = 2 + sim_rnd(4);
-	nvips = 1 + sim_rnd(3);
+	nvips = S.pools ? 2 + sim_rnd(11) : 1 + sim_rnd(3);
 	g_init(&S.g, n, nvips, (enum conf_policy)sim_rnd(2));
+	if (S.pools)
+		sim_pool_setup();
 	S.g.conf.lease_ms = lease[sim_rnd(3)];
 	S.lease_max = S.g.conf.lease_ms;
 	/* Sometimes every node has a lease of its own (a cluster whose
@@ -261,6 +266,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "expect-violation", no_argument, NULL, 'x' },
 		{ "two-node-split", no_argument, NULL, '2' },
 		{ "skew-config", no_argument, NULL, 'c' },
+		{ "pools", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
@@ -268,7 +274,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .seed = 1, .schedules = 200, .steps = 600 };
-	while ((c = getopt_long(argc, argv, "s:n:t:x2cvk", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "s:n:t:x2cpvk", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 's':
@@ -289,6 +295,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'c':
 			S.skew = 1;
 			break;
+		case 'p':
+			S.pools = 1;
+			break;
 		case 'v':
 			S.verbose = 1;
 			break;
@@ -298,7 +307,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		default:
 			fprintf(stderr, "usage: sim [--seed S] [--schedules N]"
 					" [--steps MS] [--expect-violation]"
-					" [--two-node-split] [--skew-config]\n");
+					" [--two-node-split] [--skew-config]"
+					" [--pools]\n");
 			return -EINVAL;
 		}
 	}

@@ -25,6 +25,7 @@ struct sim {
 	int upfail;               /* actuator refuses 1 in 4 vip_up */
 	int two_node_split;       /* partition two_node clusters too */
 	int skew;                 /* one node may read another vipd.conf */
+	int pools;                /* every VIP in one pool (--pools) */
 	int skew_node;            /* that node this schedule, -1: none */
 	struct conf skew_conf;    /* its file: other policies for some VIPs */
 	struct conf_vip skew_vips[G_MAX_VIPS];
@@ -75,5 +76,10 @@ void sim_check_ms(void);
 void sim_node_started(unsigned i);
 uint64_t sim_max_term(unsigned vip);
 void sim_report(void);
+
+/* pool.c */
+void sim_pool_setup(void);
+void sim_pool_action(unsigned i);
+void sim_pool_check(unsigned i, const struct g_obs *o);
 
 #endif
