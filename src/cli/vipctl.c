@@ -14,6 +14,7 @@
 
 #include "cli/args.h"
 #include "cli/hold.h"
+#include "cli/pools.h"
 #include "proto/ctl.h"
 #include "vip.h"
 
@@ -346,6 +347,8 @@ static int run_human(struct vipctl *v)
 		if (r == 0) {
 			print_status(s);
 			vip_status_free(s);
+			if (!q->vip[0])
+				r = vipctl_print_pools(v->client, t);
 		}
 		break;
 	case CTL_CLAIM:
