@@ -226,6 +226,19 @@ static unsigned pool_balance(struct core *c, uint64_t now, unsigned pool,
 	return moves;
 }
 
+/* Some node is above its share and another below, movable or not (a
+ * hand-over still in flight, or a VIP's nodes line in the way). */
+static int pool_uneven(const struct core *c, unsigned pool)
+{
+	unsigned load[CONF_MAX_NODES], target[CONF_MAX_NODES];
+	uint32_t set = pool_nodes(c, pool);
+
+	pool_loads(c, pool, load);
+	pool_targets(c, pool, set, load, target);
+	return pool_extreme(c, pool, set, load, target, 1) >= 0 &&
+	       pool_extreme(c, pool, set, load, target, 0) >= 0;
+}
+
 /* A membership change: each pool with a settle time rebalances that long
  * after the last one. */
 void pool_view(struct core *c, uint64_t now)
@@ -286,9 +299,17 @@ uint64_t pool_tick(struct core *c, uint64_t now, uint64_t next)
 			continue;
 		}
 		cp->due = 0;
-		if (pool_lowest(c) == c->self && vip_may_change(c) &&
-		    pool_balance(c, now, p, 0))
-			pool_send(c, p);
+		if (!vip_may_change(c))
+			continue;
+		if (pool_balance(c, now, p, 0)) {
+			if (pool_lowest(c) == c->self)
+				pool_send(c, p);
+		} else if (pool_uneven(c, p)) {
+			/* nothing movable yet: look again later */
+			cp->due = now + (uint64_t)c->conf->pools[p].settle_ms *
+						1000;
+			next = cp->due < next ? cp->due : next;
+		}
 	}
 	return next;
 }
