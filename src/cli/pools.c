@@ -57,8 +57,13 @@ static void print_pool(struct json_object *p)
 		       (double)num(p, "rebalance_in_ms") / 1000);
 	putchar('\n');
 	if (json_object_object_get_ex(p, "placement", &place)) {
-		json_object_object_foreach(place, node, held)
-			print_row(node, held, 1);
+		struct json_object_iterator it = json_object_iter_begin(place);
+		struct json_object_iterator end = json_object_iter_end(place);
+
+		for (; !json_object_iter_equal(&it, &end);
+		     json_object_iter_next(&it))
+			print_row(json_object_iter_peek_name(&it),
+				  json_object_iter_peek_value(&it), 1);
 	}
 	print_row("unassigned", json_object_object_get(p, "unassigned"), 0);
 }
