@@ -163,7 +163,7 @@ static void pool_item(struct conf_parser *p, struct pool_state *ps)
 	const struct conf_tok *t;
 
 	while (p->tok.type == CONF_TOK_WORD && i < n &&
-	       strcmp(p->tok.text, pool_items[i]))
+	       strcmp(p->tok.text, pool_items[i]) != 0)
 		i++;
 	if (p->tok.type != CONF_TOK_WORD || i == n) {
 		conf_expected(p, POOL_ITEMS);
@@ -285,8 +285,8 @@ bool conf_pools_differ(const struct conf *a, const struct conf *b)
 	for (unsigned i = 0; i < a->npools; i++) {
 		const struct conf_pool *x = &a->pools[i], *y = &b->pools[i];
 
-		if (strcmp(x->name, y->name) || x->nprefer != y->nprefer ||
-		    memcmp(x->prefer, y->prefer, x->nprefer) ||
+		if (strcmp(x->name, y->name) != 0 || x->nprefer != y->nprefer ||
+		    memcmp(x->prefer, y->prefer, x->nprefer) != 0 ||
 		    x->max_per_node != y->max_per_node ||
 		    x->settle_ms != y->settle_ms)
 			return true;
