@@ -14,6 +14,7 @@
 
 #include "cli/args.h"
 #include "cli/hold.h"
+#include "cli/pools.h"
 #include "cli/top.h"
 #include "proto/ctl.h"
 #include "vip.h"
@@ -58,6 +59,8 @@ static void usage(FILE *f)
 		"  top [--plain]                       live view, redrawn "
 		"on events\n"
 		"  reload                              reread vipd.conf "
+		"(root, vipd's user)\n"
+		"  rebalance POOL                      even out a pool now "
 		"(root, vipd's user)\n"
 		"  metrics                             this node's metrics "
 		"(Prometheus text)\n"
@@ -347,6 +350,8 @@ static int run_human(struct vipctl *v)
 		if (r == 0) {
 			print_status(s);
 			vip_status_free(s);
+			if (!q->vip[0])
+				r = vipctl_print_pools(v->client, t);
 		}
 		break;
 	case CTL_CLAIM:
@@ -372,6 +377,15 @@ static int run_human(struct vipctl *v)
 		r = vip_reload(v->client, t);
 		if (r == 0)
 			printf("vipd reloaded its configuration\n");
+		break;
+	case CTL_REBALANCE:
+		snprintf(v->line, sizeof(v->line), "rebalance %s", q->vip);
+		r = vip_request(v->client, v->line, t, &text);
+		if (r == 0)
+			printf("rebalance of pool %s requested: see vipctl "
+			       "status\n", q->vip);
+		free(text);
+		text = NULL;
 		break;
 	case CTL_PING:
 		break;

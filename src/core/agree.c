@@ -10,7 +10,7 @@
  * or takes it over until every member agrees (or the odd one leaves).
  * The fingerprint covers what decides who answers for which address: the
  * cluster's node ids, two-node mode, the VIP's name, addresses, eligible
- * nodes and policy.  The device, announcements, allow lists and node
+ * nodes, policy and pool.  The device, announcements, allow lists and node
  * names are each node's own.
  */
 #include <string.h>
@@ -35,6 +35,18 @@ static uint32_t fnv32(uint32_t h, uint32_t v)
 				     (unsigned char)v };
 
 	return fnv(h, b, sizeof(b));
+}
+
+/* A pool member: the pool's placement rules decide its holder too. */
+static uint32_t agree_pool(const struct conf *conf, const struct conf_pool *p,
+			   uint32_t h)
+{
+	h = fnv(h, p->name, strnlen(p->name, sizeof(p->name)));
+	h = fnv32(h, p->max_per_node);
+	h = fnv32(h, p->nprefer);
+	for (unsigned k = 0; k < p->nprefer; k++)
+		h = fnv32(h, conf->nodes[p->prefer[k]].id);
+	return h;
 }
 
 uint32_t agree_fingerprint(const struct conf *conf, unsigned vip)
@@ -71,7 +83,7 @@ uint32_t agree_fingerprint(const struct conf *conf, unsigned vip)
 	h = fnv32(h, v->nprefer);
 	for (unsigned k = 0; k < v->nprefer; k++)
 		h = fnv32(h, conf->nodes[v->prefer[k]].id);
-	return h;
+	return v->pool ? agree_pool(conf, &conf->pools[v->pool - 1], h) : h;
 }
 
 uint32_t agree_differ(const struct core *c, unsigned vip)

@@ -21,6 +21,7 @@
 #define CONF_MAX_ALLOW 16    /* allow entries of one VIP */
 #define CONF_MAX_NOTIFY 8    /* notify-peers of one VIP */
 #define CONF_MAX_VIPS 4096   /* VIPs of one cluster */
+#define CONF_MAX_POOLS 32    /* pools of one cluster */
 #define CONF_LEASE_MIN_MS 50    /* kernel lease bounds */
 #define CONF_LEASE_MAX_MS 60000
 
@@ -76,6 +77,20 @@ struct conf_vip {
 	bool retired;                    /* a reload removed it: the slot
 					  * stays (indexes never move) and
 					  * is released here, then hidden */
+	uint8_t pool;                    /* 1 + conf.pools[] index; 0: in
+					  * no pool */
+};
+
+/* A set of VIPs spread over the live nodes (src/core/pool.c). */
+struct conf_pool {
+	char name[CONF_NAME_MAX];
+	uint8_t prefer[CONF_MAX_NODES];  /* conf.nodes[] indexes: ties of
+					  * load go to the first listed */
+	unsigned nprefer;
+	uint32_t max_per_node;           /* 0: no limit */
+	uint32_t settle_ms;              /* rebalance this long after the
+					  * last membership change; 0: off */
+	unsigned nvips;                  /* members (conf_vip.pool) */
 };
 
 struct conf {
@@ -100,6 +115,8 @@ struct conf {
 	unsigned vips_cap;               /* slots vips[] has room for: a
 					  * reload appends up to it; 0:
 					  * nvips */
+	struct conf_pool pools[CONF_MAX_POOLS];
+	unsigned npools;
 };
 
 /* Slots c->vips has room for: per-VIP arrays are this long. */

@@ -223,6 +223,26 @@ int core_release_held(struct core *c, const char *vip, uint64_t term,
  * a claim in flight. */
 int core_cancel(struct core *c, const char *vip, uint64_t reqid);
 
+/* Pools (src/core/pool.c).  Asks the group to rebalance pool: the
+ * fewest moves that leave every live eligible node within one VIP of
+ * its share (and its max-per-node), each break-before-make, none of a
+ * VIP twice.  0 when sent (no answer follows; status shows the result),
+ * or CORE_E_UNKNOWN_VIP (no such pool), CORE_E_NOT_JOINED or
+ * CORE_E_NO_QUORUM, with the reason written. */
+int core_rebalance(struct core *c, const char *pool, char *reason,
+		   size_t len);
+
+struct core_pool_info {
+	uint64_t due;        /* local time of the pending rebalance, 0:
+			      * none pending */
+	uint64_t rebalances; /* agreed rebalances applied */
+	unsigned last_moves; /* VIPs the last one moved */
+};
+
+int core_pool_find(const struct core *c, const char *name);
+void core_pool_get(const struct core *c, unsigned pool,
+		   struct core_pool_info *ret);
+
 /* Reading the table. */
 int core_vip_find(const struct core *c, const char *name);
 void core_vip_get(const struct core *c, unsigned vip,

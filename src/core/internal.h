@@ -28,8 +28,10 @@
  * otherwise (agree.c); 6: take a direct hand-off of any term as the
  * previous holder's confirmation; 7: let requests take a VIP from a
  * holder whose hand-over is unconfirmed (vip.c); 8: use a definition a
- * reload changed before the members heard it (agree.c).  Never defined
- * in a real build. */
+ * reload changed before the members heard it (agree.c); 9: a pool gives a
+ * joining node VIPs at the view; 10: a rebalance evens out towards the
+ * lighter nodes, moving VIPs between nodes one apart (pool.c).  Never
+ * defined in a real build. */
 #ifdef CORE_MUTATION
 #define MUTANT(n) (CORE_MUTATION == (n))
 #else
@@ -89,6 +91,12 @@ struct core_vip {
 				   * VIP named */
 };
 
+struct core_pool {
+	uint64_t due;             /* local: settle timer, 0: none */
+	uint64_t rebalances;      /* agreed: REBALANCEs applied */
+	unsigned last_moves;      /* agreed: moves of the last one */
+};
+
 struct core_merge {
 	struct core_state_entry best;
 	uint32_t from;            /* sender of best; 0: none yet */
@@ -144,6 +152,7 @@ struct core {
 
 	struct core_pending pend[CORE_MAX_PENDING];
 	struct core_state_entry *state_buf; /* owned, for STATE */
+	struct core_pool pools[CONF_MAX_POOLS];
 };
 
 /* core.c */
@@ -189,6 +198,14 @@ int vip_eligible(const struct core *c, unsigned vip, uint32_t node);
 int vip_usable(const struct core *c, uint32_t node);
 int vip_may_change(const struct core *c);
 uint32_t vip_successor(const struct core *c, unsigned vip, uint32_t gone);
+void vip_assign(struct core *c, uint64_t now, unsigned vip, uint32_t node,
+		uint64_t term, const char *why);
+/* pool.c: VIPs spread over the live nodes */
+uint32_t pool_successor(const struct core *c, unsigned vip, uint32_t gone);
+void pool_fill(struct core *c, uint64_t now);
+void pool_view(struct core *c, uint64_t now);
+void pool_apply(struct core *c, uint64_t now, const struct core_msg *m);
+uint64_t pool_tick(struct core *c, uint64_t now, uint64_t next);
 /* agree.c: configuration agreement among the members */
 uint32_t agree_fingerprint(const struct conf *conf, unsigned vip);
 uint32_t agree_differ(const struct core *c, unsigned vip);

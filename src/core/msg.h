@@ -23,7 +23,8 @@ enum core_msg_type {
 	CORE_MSG_CANCEL,    /* sender withdraws its waiting claim reqid */
 	CORE_MSG_SYNC,      /* lowest member opens a table sync (term, reqid:
 			     * its nonce; every member answers with STATE) */
-	CORE_MSG_TYPE_MAX = CORE_MSG_SYNC,
+	CORE_MSG_REBALANCE, /* rebalance the pool named in vip */
+	CORE_MSG_TYPE_MAX = CORE_MSG_REBALANCE,
 };
 
 #define CORE_MSG_F_WAIT 0x1u     /* CLAIM: queue if held elsewhere */
@@ -50,7 +51,8 @@ struct core_state_entry {
 
 struct core_msg {
 	enum core_msg_type type;
-	char vip[CONF_NAME_MAX]; /* all but RENEW, EXPIRE, STATE */
+	char vip[CONF_NAME_MAX]; /* all but RENEW, EXPIRE, STATE;
+				  * REBALANCE: the pool */
 	uint64_t term;           /* CLAIM (0: none), RELEASED, LIVE,
 				  * RELEASE with F_HELD */
 	uint32_t node;           /* MOVE: target; EXPIRE: lapsed node */

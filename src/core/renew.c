@@ -82,6 +82,8 @@ static void deliver_agreed(struct core *c, uint64_t now, uint32_t from,
 
 	if (m->type == CORE_MSG_EXPIRE) {
 		expire_apply(c, now, m);
+	} else if (m->type == CORE_MSG_REBALANCE) {
+		pool_apply(c, now, m);
 	} else if (m->type == CORE_MSG_RELEASED && !m->vip[0]) {
 		if (!(m->flags & CORE_MSG_F_SHUTDOWN))
 			return;
@@ -119,6 +121,7 @@ void core_deliver(struct core *c, uint64_t now, uint32_t from,
 	case CORE_MSG_LIVE:
 	case CORE_MSG_EXPIRE:
 	case CORE_MSG_CANCEL:
+	case CORE_MSG_REBALANCE:
 		break;
 	}
 	if (!c->synced)
@@ -268,6 +271,7 @@ uint64_t core_tick(struct core *c, uint64_t now)
 	if (!c->synced || !c->quorate)
 		goto out;
 	next = tick_expire(c, now, next, held);
+	next = pool_tick(c, now, next);
 	for (unsigned k = 0; k < c->conf->nvips; k++) {
 		struct core_vip *v = &c->vips[k];
 

@@ -122,6 +122,7 @@ static void sweep_absent(struct core *c, uint64_t now)
 			continue;
 		vip_node_lost(c, now, n->id, n->left_why, n->gone);
 	}
+	pool_fill(c, now);
 }
 
 static void sync_finish(struct core *c, uint64_t now);
@@ -210,6 +211,7 @@ void core_view(struct core *c, uint64_t now, const uint32_t *members,
 	}
 	if (c->synced)
 		agree_check(c);
+	pool_view(c, now);
 	sweep_absent(c, now);
 	vip_reconcile_all(c, now);
 }

@@ -94,7 +94,7 @@ uint32_t vip_held_mask(const struct core *c)
 }
 
 /* Change the holder of vip to node (0: none) at term. */
-static void vip_assign(struct core *c, uint64_t now, unsigned vip,
+void vip_assign(struct core *c, uint64_t now, unsigned vip,
 		       uint32_t node, uint64_t term, const char *why)
 {
 	struct core_vip *v = &c->vips[vip];
@@ -139,6 +139,8 @@ uint32_t vip_successor(const struct core *c, unsigned vip, uint32_t gone)
 		return 0;
 	if (v->waiter && v->waiter != gone && vip_usable(c, v->waiter))
 		return v->waiter;
+	if (cv->pool)
+		return pool_successor(c, vip, gone);
 	if (cv->policy != CONF_POLICY_PREFER)
 		return 0;
 	for (unsigned k = 0; k < cv->nprefer; k++) {
@@ -408,6 +410,7 @@ void vip_apply(struct core *c, uint64_t now, uint32_t from,
 	case CORE_MSG_EXPIRE:
 	case CORE_MSG_STATE:
 	case CORE_MSG_SYNC:
+	case CORE_MSG_REBALANCE:
 		break;
 	}
 }

@@ -146,6 +146,7 @@ static int change(struct vipd *d, struct vipd_req *r,
 	case CTL_RELOAD:
 	case CTL_PING:
 	case CTL_METRICS:
+	case CTL_REBALANCE:
 		break;
 	}
 	return CORE_E_UNKNOWN_VIP;
@@ -225,6 +226,37 @@ static void do_reload(struct vipd *d, uint64_t conn, const struct ucred *cred)
 	send_obj(d, conn, o);
 }
 
+/* Root and vipd's own user may rebalance a pool; the answer comes once
+ * the request is sent, the moves follow in the group's order. */
+static void do_rebalance(struct vipd *d, uint64_t conn,
+			 const struct ucred *cred, const char *pool)
+{
+	struct json_object *o;
+	char why[160];
+	int e;
+
+	if (cred->uid != 0 && cred->uid != getuid()) {
+		snprintf(why, sizeof(why), "uid %u may not rebalance pools; "
+			 "only root and vipd's own user may",
+			 (unsigned)cred->uid);
+		send_error(d, CTL_REBALANCE, conn, "not-allowed", why);
+		return;
+	}
+	e = core_rebalance(d->core, pool, why, sizeof(why));
+	if (e) {
+		send_error(d, CTL_REBALANCE, conn,
+			   core_err_to_string((enum core_err)e), why);
+		return;
+	}
+	log_notice("pool '%s': rebalance requested", pool);
+	o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "pool", json_object_new_string(pool));
+	vipd_metrics_request(d, CTL_REBALANCE, NULL);
+	send_obj(d, conn, o);
+	vipd_schedule(d);
+}
+
 /* {"ok":true,"metrics":"<Prometheus text>"}: vipctl prints the text. */
 static void do_metrics(struct vipd *d, uint64_t conn)
 {
@@ -269,6 +301,9 @@ void vipd_request(void *ud, uint64_t conn, const struct ucred *cred,
 		break;
 	case CTL_RELOAD:
 		do_reload(d, conn, cred);
+		break;
+	case CTL_REBALANCE:
+		do_rebalance(d, conn, cred, req->vip);
 		break;
 	case CTL_PING: /* the server consumes keep-alives */
 		break;

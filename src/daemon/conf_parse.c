@@ -19,6 +19,7 @@
 
 #include "daemon/conf_lex.h"
 #include "daemon/conf_parse.h"
+#include "daemon/conf_pool.h"
 #include "daemon/conf_priv.h"
 
 static void __attribute__((format(printf, 3, 0)))
@@ -406,7 +407,11 @@ static void stmt_top(struct conf_parser *p)
 		stmt_setting(p, kw);
 		break;
 	default:
-		conf_expected(p, "a setting, 'include', 'cluster' or 'vip'");
+		if (conf_pool_at(p)) {
+			conf_stmt_pool(p);
+			break;
+		}
+		conf_expected(p, "a setting, 'include', 'cluster', 'vip' or 'pool'");
 		if (p->tok.type == CONF_TOK_RBRACE)
 			conf_next(p);
 		break;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "daemon/conf_pool.h"
 #include "daemon/printconf.h"
 
 /* Prints s bare if the lexer reads it back as one word, else quoted. */
@@ -172,4 +173,5 @@ void conf_print(FILE *f, const struct conf *c)
 	for (unsigned i = 0; i < c->nvips; i++)
 		if (!c->vips[i].retired) /* removed by a reload */
 			print_vip(f, c, &c->vips[i]);
+	conf_pool_print(f, c);
 }

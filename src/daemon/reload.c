@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "daemon/conf_parse.h"
+#include "daemon/conf_pool.h"
 #include "daemon/reload.h"
 
 #define RESTART "; this must be the same on every node: change it " \
@@ -203,6 +204,8 @@ int conf_reload_check(const struct conf *cur, const struct conf *next,
 
 	*changed = 0;
 	r = check_top(cur, next, why, len);
+	if (r == 0 && conf_pools_differ(cur, next))
+		r = refuse(why, len, "pools changed");
 	if (r == 0)
 		r = check_vips(cur, next, up, changed, &added, why, len);
 	for (unsigned k = 0; r == 0 && k < cur->nvips; k++) {

@@ -20,6 +20,7 @@
 #include "net/addr.h"
 #include "session.h"
 #include "status.h"
+#include "status_pool.h"
 #include "vipd.h"
 
 struct json_object *vipd_node_json(struct vipd *d, uint32_t id)
@@ -96,6 +97,8 @@ static struct json_object *vip_json(struct vipd *d, unsigned i)
 	json_object_object_add(o, "check", vipd_check_json(d, i));
 	json_object_object_add(o, "follow", vipd_follow_json(d, i));
 	json_object_object_add(o, "announcements", vipd_announce_json(d, i));
+	json_object_object_add(o, "pool", v->pool ? json_object_new_string(
+		d->conf.pools[v->pool - 1].name) : NULL);
 	return o;
 }
 
@@ -166,5 +169,6 @@ struct json_object *vipd_status_json(struct vipd *d, int only)
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "node", node_json(d));
 	json_object_object_add(o, "vips", vips);
+	json_object_object_add(o, "pools", vipd_pools_json(d));
 	return o;
 }

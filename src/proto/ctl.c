@@ -46,6 +46,7 @@ static const struct ctl_syntax ctl_syntax[] = {
 	{"reload", CTL_RELOAD, 0, 0, 0, "reload"},
 	{"ping", CTL_PING, 0, 0, 0, "ping"},
 	{"metrics", CTL_METRICS, 0, 0, 0, "metrics"},
+	{"rebalance", CTL_REBALANCE, 1, 1, 0, "rebalance POOL"},
 };
 
 static const char *const ctl_cmd_name[] = {
@@ -53,6 +54,7 @@ static const char *const ctl_cmd_name[] = {
 	[CTL_RELEASE] = "release", [CTL_MOVE] = "move",
 	[CTL_WATCH] = "watch",	   [CTL_RELOAD] = "reload",
 	[CTL_PING] = "ping",	   [CTL_METRICS] = "metrics",
+	[CTL_REBALANCE] = "rebalance",
 };
 
 const char *ctl_cmd_to_string(enum ctl_cmd cmd)
@@ -312,7 +314,9 @@ static int parse_positional(const struct ctl_syntax *s, unsigned idx,
 			    char *reason, size_t rlen)
 {
 	char q[CTL_QUOTE_MAX + 4];
-	const char *what = idx == 0 ? "VIP" : "NODE";
+	const char *what = s->cmd == CTL_REBALANCE ? "POOL"
+			   : idx == 0		   ? "VIP"
+						   : "NODE";
 
 	if (idx >= s->max_pos)
 		return fail(reason, rlen,
@@ -347,7 +351,10 @@ static int parse_args(const struct ctl_syntax *s, const struct ctl_tok *tok,
 	}
 	if (npos < s->min_pos)
 		return fail(reason, rlen, "%s: missing %s; usage: %s", s->word,
-			    npos == 0 ? "VIP" : "NODE", s->usage);
+			    s->cmd == CTL_REBALANCE ? "POOL"
+			    : npos == 0		    ? "VIP"
+						    : "NODE",
+			    s->usage);
 	return 0;
 }
 
@@ -372,14 +379,15 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *ret,
 	if (n == 0)
 		return fail(reason, rlen,
 			    "empty request; expected status, claim, release, "
-			    "move, watch, reload, ping or metrics");
+			    "move, watch, reload, rebalance, ping or metrics");
 	for (i = 0; i < sizeof(ctl_syntax) / sizeof(ctl_syntax[0]); i++)
 		if (tok_eq(&tok[0], ctl_syntax[i].word))
 			break;
 	if (i == sizeof(ctl_syntax) / sizeof(ctl_syntax[0]))
 		return fail(reason, rlen,
 			    "unknown command '%s'; expected status, claim, "
-			    "release, move, watch, reload, ping or metrics",
+			    "release, move, watch, reload, rebalance, ping or "
+			    "metrics",
 			    quote(&tok[0], q));
 	memset(&r, 0, sizeof(r));
 	r.cmd = ctl_syntax[i].cmd;
@@ -393,7 +401,7 @@ int ctl_req_parse(const char *line, size_t len, struct ctl_req *ret,
 static int req_valid(const struct ctl_req *r)
 {
 	int need_vip = r->cmd == CTL_CLAIM || r->cmd == CTL_RELEASE ||
-		       r->cmd == CTL_MOVE;
+		       r->cmd == CTL_MOVE || r->cmd == CTL_REBALANCE;
 
 	if (!ctl_cmd_to_string(r->cmd) || !memchr(r->vip, 0, CTL_NAME_MAX) ||
 	    !memchr(r->node, 0, CTL_NAME_MAX))

@@ -28,11 +28,13 @@ enum ctl_cmd {
 	CTL_RELOAD,	/* reload (vipd's own user or root) */
 	CTL_PING,	/* ping: a session's keep-alive, never answered */
 	CTL_METRICS,	/* metrics: Prometheus text in "metrics" */
+	CTL_REBALANCE,	/* rebalance POOL (the name goes in vip) */
 };
 
 struct ctl_req {
 	enum ctl_cmd cmd;
-	char vip[CTL_NAME_MAX];	 /* "" when absent (status of all) */
+	char vip[CTL_NAME_MAX];	 /* "" when absent (status of all);
+				  * rebalance: the pool */
 	char node[CTL_NAME_MAX]; /* move target; "" otherwise */
 	uint64_t term;		 /* 1..CTL_TERM_MAX when has_term */
 	int has_term;		 /* claim carried --term */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "daemon/conf_parse.h"
+#include "daemon/conf_pool.h"
 #include "daemon/printconf.h"
 
 static char *slurp(const char *path)
@@ -68,7 +69,7 @@ static bool conf_equal(const struct conf *a, const struct conf *b)
 		  a->lease_ms == b->lease_ms &&
 		  a->lease_mark == b->lease_mark &&
 		  a->two_node == b->two_node && a->nnodes == b->nnodes &&
-		  a->nvips == b->nvips;
+		  a->nvips == b->nvips && !conf_pools_differ(a, b);
 
 	for (unsigned i = 0; eq && i < a->nnodes; i++)
 		eq = strcmp(a->nodes[i].name, b->nodes[i].name) == 0 &&

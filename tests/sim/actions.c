@@ -295,6 +295,8 @@ void sim_action(void)
 		do_claim((unsigned)i);
 	else if (w < 41)
 		do_withdraw((unsigned)i, w >= 39);
+	else if (w < 45 && S.pools && w >= 43)
+		sim_pool_action((unsigned)i);
 	else if (w < 45)
 		do_contend((unsigned)i);
 	else if (w < 62)

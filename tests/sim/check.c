@@ -11,7 +11,8 @@
  *  4 a node that learnt it has no quorum answers for nothing;
  *  5 liveness after the faults heal (sim.c);
  *  6 drained members of one partition are synced and agree on
- *    (holder, term) of every VIP.
+ *    (holder, term) of every VIP;
+ *  7 a pool's rebalance never flaps (pool.c).
  * The first violation is kept; the run stops at the end of that step.
  */
 #include <stdarg.h>
@@ -124,7 +125,13 @@ static int trigger_ok(unsigned k, uint32_t h0, uint64_t t0, uint32_t h1,
 	const struct core_msg *m = o->m;
 	int same = o->kind == G_OBS_MSG && !strcmp(m->vip,
 						     S.g.conf.vips[k].name);
+	unsigned pool = S.g.conf.vips[k].pool;
 
+	/* A pool places a VIP that has none at a view or a sync's end. */
+	if (pool && !h0 && (o->kind == G_OBS_VIEW ||
+			    (o->kind == G_OBS_MSG &&
+			     m->type == CORE_MSG_STATE)))
+		return 1;
 	switch (o->kind) {
 	case G_OBS_TICK:
 	case G_OBS_LOCAL:
@@ -151,6 +158,8 @@ static int trigger_ok(unsigned k, uint32_t h0, uint64_t t0, uint32_t h1,
 		       h0 == o->from && m->term == t0;
 	case CORE_MSG_EXPIRE:
 		return h0 && h0 == m->node;
+	case CORE_MSG_REBALANCE:
+		return pool && !strcmp(m->vip, S.g.conf.pools[pool - 1].name);
 	case CORE_MSG_LIVE:
 	case CORE_MSG_RENEW:
 	case CORE_MSG_CANCEL:
@@ -169,6 +178,7 @@ static const char *obs_name(const struct g_obs *o)
 		[CORE_MSG_LIVE] = "LIVE",	[CORE_MSG_RENEW] = "RENEW",
 		[CORE_MSG_EXPIRE] = "EXPIRE",	[CORE_MSG_STATE] = "STATE",
 		[CORE_MSG_CANCEL] = "CANCEL", [CORE_MSG_SYNC] = "SYNC",
+		[CORE_MSG_REBALANCE] = "REBALANCE",
 	};
 
 	if (o->kind == G_OBS_VIEW)
@@ -254,6 +264,7 @@ static void hook_after(struct group *g, unsigned i, const struct g_obs *o)
 		print_event(i, o);
 	for (unsigned k = 0; k < g->conf.nvips; k++)
 		check_change(i, k, o);
+	sim_pool_check(i, o);
 	check_node_kernel(i);
 }
 

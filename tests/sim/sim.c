@@ -5,7 +5,8 @@
  * the seed, the last schedule actions and the nodes' state.
  *
  *   sim [--seed S] [--schedules N] [--steps MS] [--expect-violation]
- *       [--two-node-split] [--skew-config] [--reload] [--verbose]
+ *       [--two-node-split] [--skew-config] [--reload] [--pools]
+ *       [--verbose]
  *       [--keep-going]
  *
  * --skew-config: in half of the schedules one node reads a vipd.conf in
@@ -13,6 +14,8 @@
  * of the file); those VIPs must be frozen, never held twice.  At the heal
  * the node is restarted with the common file, so liveness holds again.
  * --reload: nodes reload files of their own at random (reload.c).
+ *
+ * --pools: every VIP is in one pool (tests/sim/pool.c).
  *
  * Schedule k runs from seed S+k; `sim --seed <printed> --schedules 1`
  * (same --steps) replays a failure exactly.  --expect-violation turns
@@ -129,8 +132,10 @@ static void sim_setup(uint64_t seed)
 	S.probe_reqid = 0;
 	memset(S.start_at, 0, sizeof(S.start_at));
 	n = 2 + sim_rnd(4);
-	nvips = 1 + sim_rnd(3);
+	nvips = S.pools ? 2 + sim_rnd(11) : 1 + sim_rnd(3);
 	g_init(&S.g, n, nvips, (enum conf_policy)sim_rnd(2));
+	if (S.pools)
+		sim_pool_setup();
 	S.g.conf.lease_ms = lease[sim_rnd(3)];
 	S.lease_max = S.g.conf.lease_ms;
 	/* Sometimes every node has a lease of its own (a cluster whose
@@ -268,6 +273,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "two-node-split", no_argument, NULL, '2' },
 		{ "skew-config", no_argument, NULL, 'c' },
 		{ "reload", no_argument, NULL, 'r' },
+		{ "pools", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
@@ -275,7 +281,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .seed = 1, .schedules = 200, .steps = 600 };
-	while ((c = getopt_long(argc, argv, "s:n:t:x2crvk", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "s:n:t:x2crpvk", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 's':
@@ -299,6 +305,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'r':
 			S.reload = 1;
 			break;
+		case 'p':
+			S.pools = 1;
+			break;
 		case 'v':
 			S.verbose = 1;
 			break;
@@ -309,7 +318,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			fprintf(stderr, "usage: sim [--seed S] [--schedules N]"
 					" [--steps MS] [--expect-violation]"
 					" [--two-node-split] [--skew-config]"
-					" [--reload]\n");
+					" [--reload] [--pools]\n");
 			return -EINVAL;
 		}
 	}

@@ -25,6 +25,7 @@ struct sim {
 	int upfail;               /* actuator refuses 1 in 4 vip_up */
 	int two_node_split;       /* partition two_node clusters too */
 	int skew;                 /* one node may read another vipd.conf */
+	int pools;                /* every VIP in one pool (--pools) */
 	int skew_node;            /* that node this schedule, -1: none */
 	int reload;               /* nodes reload files of their own */
 	struct conf skew_conf;    /* its file: other policies for some VIPs */
@@ -81,5 +82,9 @@ void sim_report(void);
 void sim_reload_setup(void);
 void sim_reload_action(unsigned i);
 void sim_reload_heal(void);
+/* pool.c */
+void sim_pool_setup(void);
+void sim_pool_action(unsigned i);
+void sim_pool_check(unsigned i, const struct g_obs *o);
 
 #endif

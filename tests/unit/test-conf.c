@@ -228,7 +228,7 @@ static const struct {
 	const char *what, *text, *error;
 } invalid[] = {
 	{"unknown keyword", HEAD "frob 1\n",
-	 "t.conf:6:1: expected a setting, 'include', 'cluster' or 'vip', "
+	 "t.conf:6:1: expected a setting, 'include', 'cluster', 'vip' or 'pool', "
 	 "got 'frob'\n"},
 	{"node id 0", "node-name n1\ncluster { node n1 id 1; node n2 id 0 }",
 	 "t.conf:2:36: node id 0 is reserved, use 1 or more\n"},

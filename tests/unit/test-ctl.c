@@ -59,6 +59,8 @@ static const struct ok_case ok_cases[] = {
 	{"watch", "watch\n", CTL_WATCH, "", "", 0, 0, 0, "watch\n"},
 	{"reload", "reload", CTL_RELOAD, "", "", 0, 0, 0, "reload\n"},
 	{"ping", "ping", CTL_PING, "", "", 0, 0, 0, "ping\n"},
+	{"rebalance", "rebalance web", CTL_REBALANCE, "web", "", 0, 0, 0,
+	 "rebalance web\n"},
 	{"watch since", "watch --since 00000000deadbeef:42", CTL_WATCH, "", "",
 	 0, 0, 0, "watch --since 00000000deadbeef:42\n"},
 	{"watch since the start", "watch --since 00000000deadbeef:0",
@@ -117,16 +119,18 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{"empty line", "\n", 0,
 	 "empty request; expected status, claim, release, move, watch, "
-	 "reload, ping or metrics"},
+	 "reload, rebalance, ping or metrics"},
 	{"only spaces", "   ", 0,
 	 "empty request; expected status, claim, release, move, watch, "
-	 "reload, ping or metrics"},
+	 "reload, rebalance, ping or metrics"},
 	{"unknown command", "grab db", 0,
 	 "unknown command 'grab'; expected status, claim, release, move, "
-	 "watch, reload, ping or metrics"},
+	 "watch, reload, rebalance, ping or metrics"},
 	{"command is case sensitive", "STATUS", 0,
 	 "unknown command 'STATUS'; expected status, claim, release, move, "
-	 "watch, reload, ping or metrics"},
+	 "watch, reload, rebalance, ping or metrics"},
+	{"rebalance without pool", "rebalance", 0,
+	 "rebalance: missing POOL; usage: rebalance POOL"},
 	{"NUL byte", "status\0db", 9,
 	 "request: NUL byte at column 7; send printable text"},
 	{"tab", "status\tdb", 0,

@@ -169,6 +169,7 @@ static const struct {
 	{"	dev eth1", "	dev eth1\n}\nvip more {\n	address 203.0.113.1/24\n"
 		       "	dev eth1\n	check \"/bin/true\"",
 	 "vip 'more': added with a check or follow-group"},
+	{"	dev eth1", "	dev eth1\n}\npool p {\n	vips web", "pools changed"},
 };
 
 static void each_setting_the_cluster_shares_is_refused_by_name(void **state)

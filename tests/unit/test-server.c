@@ -218,8 +218,8 @@ static void pipelined_requests_are_answered_in_order(void **state)
 	assert_string_equal(client_line(fx, c),
 			    "{\"ok\":false,\"error\":\"bad-request\","
 			    "\"reason\":\"unknown command 'bogus'; expected "
-			    "status, claim, release, move, watch, reload, ping "
-			    "or metrics\"}");
+			    "status, claim, release, move, watch, reload, "
+			    "rebalance, ping or metrics\"}");
 	run_for(fx, 5);
 	assert_int_equal(fx->nseen, 2);
 	assert_int_equal(fx->seen[1].req.cmd, CTL_CLAIM);
