@@ -307,6 +307,25 @@ static void put_owned_rules(FILE *f, uint32_t m)
 			"add rule arp vipd_lease %s arp htype @lease "
 			"arp %s ip @held4 %s0x%08x\n",
 			d[0], d[1], set, m);
+		/* the gate again, owned: it holds while vipd lives, even
+		 * if vipd_gate is flushed away (it stays as the dead
+		 * daemon's gate) */
+		fprintf(f,
+			"add rule inet vipd_lease %s meta mark & 0x%08x != "
+			"0x%08x ip %s @held4 drop\n",
+			d[0], m, m, d[1]);
+		fprintf(f,
+			"add rule inet vipd_lease %s meta mark & 0x%08x != "
+			"0x%08x meta nfproto ipv6 %s @held6 drop\n",
+			d[0], m, m, d[2]);
+		fprintf(f,
+			"add rule inet vipd_lease %s meta mark & 0x%08x != "
+			"0x%08x meta nfproto ipv6 " ND " @held6 drop\n",
+			d[0], m, m);
+		fprintf(f,
+			"add rule arp vipd_lease %s meta mark & 0x%08x != "
+			"0x%08x arp %s ip @held4 drop\n",
+			d[0], m, m, d[1]);
 	}
 }
 
@@ -485,6 +504,36 @@ static int held(struct lease *l, const struct conf_vip *v, unsigned n,
 	}
 	r = size ? run(l, buf, reason, len) : 0;
 	free(buf);
+	return r;
+}
+
+int lease_gate_restore(struct lease *l, const struct conf *conf, char *reason,
+		       size_t len)
+{
+	int loaded = !l->nft, r = 0;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	if (loaded) { /* retired: load libnftables for this one batch */
+		r = api_open(&l->api, reason, len);
+		if (r < 0)
+			return r;
+		l->nft = l->api.ctx_new(NFT_CTX_DEFAULT);
+		if (!l->nft || l->api.buffer_output(l->nft) != 0 ||
+		    l->api.buffer_error(l->nft) != 0)
+			r = -ENOMEM;
+	}
+	f = r == 0 ? open_memstream(&buf, &size) : NULL;
+	if (f) {
+		put_gate(f, conf);
+		r = fclose(f) == 0 ? run(l, buf, reason, len) : -ENOMEM;
+		free(buf);
+	} else if (r == 0) {
+		r = -ENOMEM;
+	}
+	if (loaded)
+		nft_unload(l);
 	return r;
 }
 
