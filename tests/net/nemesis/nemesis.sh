@@ -398,7 +398,7 @@ bed_on_cleanup() {
 	rmdir "$CG" 2>/dev/null || true
 }
 
-say "nemesis: seed $SEED, ${NEMESIS_SECONDS:+$LIMIT_S s}${NEMESIS_SECONDS:-$ROUNDS rounds}, kinds: ${KINDS[*]}"
+say "nemesis: seed $SEED, $( [ "$LIMIT_S" -gt 0 ] && echo "$LIMIT_S s" || echo "$ROUNDS rounds"), kinds: ${KINDS[*]}"
 cluster_up "$VIPS"
 if [[ " ${KINDS[*]} ${PLAN[*]} " == *cpu-starve* ]]; then
 	if [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]; then
