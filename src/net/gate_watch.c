@@ -4,8 +4,8 @@
  * message that concerns a table (table, chain, rule, set, element,
  * object, flowtable) carries the table's name as attribute 1, so one
  * check covers them all; NFT_MSG_NEWGEN, which ends each batch, is
- * skipped.  The lease refreshes of vipd_lease come here too and are
- * ignored.  Never logs.
+ * skipped.  The lease refreshes of vipd_lease are filtered out in the
+ * kernel (filter_ours()).  Never logs.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <linux/filter.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -22,8 +24,9 @@
 #include "net/nl.h"
 
 #define GATE_TABLE "vipd_gate"
-#define TABLE_ATTR 1 /* NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE … \
-		      */
+#define TABLE_ATTR                                                             \
+	1 /* NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE …            \
+	   */
 
 struct gate_watch {
 	struct mnl_socket *sock; /* owned */
@@ -65,6 +68,44 @@ int gate_watch_parse(const void *buf, size_t len)
 	return hit;
 }
 
+/*
+ * The lease refresh is a batch of set elements of vipd_lease several
+ * times a second, and every batch ends with a NEWGEN datagram: a socket
+ * filter drops both in the kernel, so they do not wake vipd.  A datagram
+ * whose first message is an element of vipd_lease is one of ours (no
+ * other socket may change the owned table).  The loads are big-endian:
+ * host-order fields are compared with ntohs() of their value.
+ */
+#define NFT_TYPE(t) (NFNL_SUBSYS_NFTABLES << 8 | (t))
+static int filter_ours(int fd)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4), /* nlmsg_type */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			 ntohs(NFT_TYPE(NFT_MSG_NEWGEN)), 11, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			 ntohs(NFT_TYPE(NFT_MSG_NEWSETELEM)), 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			 ntohs(NFT_TYPE(NFT_MSG_DELSETELEM)), 0, 8),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 22), /* first attr type */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohs(TABLE_ATTR), 0, 6),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 24), /* "vipd_lease\0" */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x76697064, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 28),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x5f6c6561, 0, 2),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 32),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x73650000, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff), /* keep */
+		BPF_STMT(BPF_RET | BPF_K, 0),	       /* drop */
+	};
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			  sizeof(prog)) == 0
+		       ? 0
+		       : -errno;
+}
+
 int gate_watch_open(struct gate_watch **ret_gw)
 {
 	struct gate_watch *gw;
@@ -79,6 +120,9 @@ int gate_watch_open(struct gate_watch **ret_gw)
 		r = -errno;
 		goto out_free;
 	}
+	r = filter_ours(mnl_socket_get_fd(gw->sock));
+	if (r < 0)
+		goto out_close;
 	if (mnl_socket_bind(gw->sock, 1U << (NFNLGRP_NFTABLES - 1),
 			    MNL_SOCKET_AUTOPID) == -1) {
 		r = -errno;

@@ -3,9 +3,16 @@
  * The gate watcher's parser (src/net/gate_watch.c): any nf_tables change
  * that names the table vipd_gate is seen, in any place of a batch; the
  * lease refreshes of vipd_lease, NEWGEN and other subsystems are not;
- * a malformed buffer is refused.
+ * a malformed buffer is refused.  And in a network namespace of its own,
+ * the kernel's own notifications: a flush is seen, a refresh never
+ * reaches the socket (its filter).
  */
+#define _GNU_SOURCE /* unshare */
 #include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,11 +125,51 @@ static void malformed_buffers_are_refused(void **state)
 	assert_int_equal(gate_watch_parse(buf, len), 0);
 }
 
+/* nft -f - with text, in this process's network namespace */
+static int nft(const char *text)
+{
+	FILE *p = popen("nft -f -", "w");
+
+	if (!p)
+		return -1;
+	fputs(text, p);
+	return pclose(p);
+}
+
+/* The socket in a network namespace of its own, against the real
+ * kernel: a lease refresh is filtered out, a flush is seen. */
+static void the_kernel_reports_a_flush_but_not_a_refresh(void **state)
+{
+	struct gate_watch *gw;
+	int fd;
+
+	if (unshare(CLONE_NEWNET) != 0 || system("nft -v >/dev/null") != 0)
+		skip(); /* not root, or no nft */
+	assert_int_equal(nft("table inet vipd_lease { set lease { type "
+			     "nf_proto; flags timeout; }; }\n"
+			     "table inet vipd_gate { set vip4 { type "
+			     "ipv4_addr; }; }\n"),
+			 0);
+	fd = gate_watch_open(&gw);
+	assert_true(fd >= 0);
+	assert_int_equal(nft("add element inet vipd_lease lease { ipv4 "
+			     "timeout 150ms }\n"
+			     "delete element inet vipd_lease lease { ipv4 }\n"),
+			 0);
+	assert_int_equal(recv(fd, (char[64]){0}, 64, MSG_DONTWAIT), -1);
+	assert_int_equal(gate_watch_read(gw), 0);
+	assert_int_equal(nft("flush ruleset\n"), 0);
+	assert_int_equal(gate_watch_read(gw), 1);
+	assert_int_equal(gate_present(), 0);
+	gate_watch_free(gw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(changes_to_the_gate_are_seen),
 		cmocka_unit_test(malformed_buffers_are_refused),
+		cmocka_unit_test(the_kernel_reports_a_flush_but_not_a_refresh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
