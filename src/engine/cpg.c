@@ -126,6 +126,32 @@ static enum core_leave leave_reason(uint32_t reason)
 	}
 }
 
+/* A node id whose process left while another of its processes stays
+ * (and is bound now) left and joined: two views, as when vipd restarts,
+ * so that the core opens a table sync that the new process answers. */
+static void report_view(struct engine *e, const uint32_t *m, unsigned n,
+			const uint32_t *l, const enum core_leave *why,
+			unsigned nl)
+{
+	uint32_t stay[CONF_MAX_NODES];
+	unsigned ns = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int gone = 0;
+
+		for (unsigned j = 0; j < nl; j++)
+			gone |= m[i] == l[j];
+		if (!gone)
+			stay[ns++] = m[i];
+	}
+	if (ns < n) {
+		e->cb->view(e->ud, stay, ns, l, why, nl);
+		e->cb->view(e->ud, m, n, NULL, NULL, 0);
+	} else {
+		e->cb->view(e->ud, m, n, l, why, nl);
+	}
+}
+
 static void on_confchg(cpg_handle_t h, const struct cpg_name *group,
 		       const struct cpg_address *members, size_t nmembers,
 		       const struct cpg_address *left, size_t nleft,
@@ -153,7 +179,7 @@ static void on_confchg(cpg_handle_t h, const struct cpg_name *group,
 	for (size_t i = 0; i < nmembers && n < CONF_MAX_NODES; i++)
 		if (bound_to(e, members[i].nodeid, members[i].pid))
 			m[n++] = members[i].nodeid;
-	e->cb->view(e->ud, m, n, l, why, nl);
+	report_view(e, m, n, l, why, nl);
 }
 
 static int cs_to_errno(cs_error_t r)

@@ -16,6 +16,7 @@
  *     claim VIP TERM    a forged CLAIM of VIP at TERM
  *     move VIP NODE     a forged MOVE of VIP to node id NODE
  *     expire NODE       a forged EXPIRE of node id NODE
+ *     stay MS           stay in the group MS milliseconds
  *
  * Forged records carry this node's id as their sender, as vipd's own
  * would.  Prints one line per record sent; exits 0, or 1 with a reason.
@@ -134,6 +135,10 @@ static int action(cpg_handle_t h, int fd, uint32_t self, char **argv, int argc)
 		if (!kept_len)
 			die("capture: no record from that node in 5 s");
 		printf("captured %zu bytes from node %s\n", kept_len, argv[1]);
+		return 2;
+	}
+	if (!strcmp(a, "stay")) {
+		dispatch_for(h, fd, atoi(argv[1]));
 		return 2;
 	}
 	if (!strcmp(a, "garbage")) {

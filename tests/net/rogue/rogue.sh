@@ -9,7 +9,9 @@
 #      and its join and leave are not n1's;
 #   2. on n3 with n3's vipd stopped, where the rogue is all the group knows of n3: records it
 #      cannot read are dropped by the codec; a forged RELEASED or LIVE of a VIP n3 does not
-#      hold changes nothing.
+#      hold changes nothing;
+#   3. on n2 while n2's vipd is away: the rogue is n2 then, and n2's vipd, started again, is
+#      not heard until the rogue leaves; nothing changes hands meanwhile, then n2 joins.
 # Run by meson (suite net) as root.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -84,6 +86,23 @@ check_unchanged "as n3" n1 n2
 bed_vipd_start n3
 wait_synced 15 $BED_NODES || fail "n3's vipd did not join again"
 check_unchanged "after n3's vipd is back" $BED_NODES
+
+say "3. on n2 before n2's vipd starts again"
+# the rogue is n2 for n1 and n3 (it came first): n2's new vipd is not heard until it leaves;
+# meanwhile nothing changes hands, and then n2's vipd joins the table
+out=$(bed_vipctl n1 --json move web n1) || fail "move web n1: $out"
+wait_holder 5 web n1 live n1 n3 || fail "web not moved to n1"
+sleep 1.1 # web must not go back to n1 within the probe's duplicate window
+WANT=$(table n1)
+bed_vipd_stop n2
+wait_until 10 _synced 2 n1 n3 || fail "n1 and n3 not synced without n2"
+bed_spawn n2 "$BED_DIR/n2/rogue.log" "$ROGUE" vipd stay 6000
+sleep 1
+bed_vipd_start n2
+sleep 2
+check_unchanged "n2's vipd behind the rogue" n1 n3
+wait_synced 20 $BED_NODES || fail "n2's vipd did not join the table after the rogue left"
+check_unchanged "after the rogue left" $BED_NODES
 
 f=$(bed_probe_stop rogue)
 figure rogue "$f"
