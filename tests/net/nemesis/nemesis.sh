@@ -76,7 +76,18 @@ finding() { echo "FINDING: $*"; FINDINGS+=("$*"); }
 
 # --- the faults: f_KIND_on NODE injects, f_KIND_off NODE clears ---------------------------------
 
-f_vipd-kill_on() { bed_vipd_kill "$1" KILL; }
+# a killed process needs CPU to exit: a starved vipd (cpu-starve in the same round) is killed,
+# then its cgroup gets a budget again so that it can die (an exiting task cannot be moved out);
+# the gate does not wait for that: the lease ends
+unstarve_dying() {
+	local p
+	p=$(bed_vipd_pid "$1")
+	[ -n "$STARVED" ] && [ "$p" = "$STARVED" ] || return 0
+	kill -KILL "$p" 2>/dev/null || true
+	echo 100000 >"$CG/cpu.rt_runtime_us"
+	STARVED=
+}
+f_vipd-kill_on() { unstarve_dying "$1"; bed_vipd_kill "$1" KILL; }
 f_vipd-kill_off() { bed_vipd_start "$1"; }
 f_vipd-stop_on() { bed_vipd_kill "$1" STOP; }
 f_vipd-stop_off() { bed_vipd_kill "$1" CONT; }
@@ -105,7 +116,7 @@ f_corosync-kill_on() { bed_corosync_kill "$1" KILL; }
 f_corosync-kill_off() { bed_corosync_start "$CLUSTER_TOKEN" "$1"; }
 f_all-vipd_on() {
 	local n
-	for n in $BED_NODES; do _bed_signal "${BED_VIPD[$n]}" KILL; done
+	for n in $BED_NODES; do _bed_signal "${BED_VIPD[$n]}" KILL; unstarve_dying "$n"; done
 	for n in $BED_NODES; do bed_vipd_kill "$n" KILL; done
 }
 f_all-vipd_off() { local n; for n in $BED_NODES; do bed_vipd_start "$n"; done; }
@@ -140,7 +151,8 @@ f_cpu-starve_on() {
 }
 f_cpu-starve_off() {
 	[ -n "$STARVED" ] && [ -e "/proc/$STARVED" ] || return 0
-	echo "$STARVED" >"/sys/fs/cgroup/cpu${CG_HOME%/}/cgroup.procs"
+	echo "$STARVED" >"/sys/fs/cgroup/cpu${CG_HOME%/}/cgroup.procs" 2>/dev/null || true
+	STARVED=
 }
 # an operator flushes the whole ruleset on NODE: vipd's gate (vipd_gate) goes with it
 f_nft-flush_on() {
