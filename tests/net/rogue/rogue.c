@@ -62,7 +62,7 @@ static void on_confchg(cpg_handle_t h, const struct cpg_name *g,
 static cpg_callbacks_t cbs = {.cpg_deliver_fn = on_deliver,
 			      .cpg_confchg_fn = on_confchg};
 
-static void die(const char *what)
+__attribute__((noreturn)) static void die(const char *what)
 {
 	fprintf(stderr, "rogue: %s\n", what);
 	exit(1);
