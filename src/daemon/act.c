@@ -102,6 +102,9 @@ static int act_vip_up(void *ud, unsigned vip)
 	if (d->ifindex[vip] <= 0)
 		return log_errno(-ENODEV, "VIP '%s': interface '%s'", v->name,
 				 v->dev);
+	if (d->gate_down)
+		return log_errno(-ENOLINK, "VIP '%s': the lease gate is not "
+				 "rebuilt yet", v->name);
 	log_debug("VIP '%s' up start at %llu us", v->name, vipd_mono_us());
 	r = act_hold(d, vip);
 	if (r < 0)

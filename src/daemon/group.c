@@ -163,7 +163,7 @@ static void on_deliver(void *ud, uint32_t nodeid, const void *buf,
 
 	while (off < len) {
 		struct core_msg m;
-		int n = peer_next(p + off, len - off);
+		int n = p ? peer_next(p + off, len - off) : -EPERM;
 
 		if (n < 0) {
 			/* No trustworthy length: the rest cannot be split. */

@@ -215,6 +215,8 @@ static void setup(struct vipd *d)
 	ctl_server_set_event_queue(d->ctl, (size_t)d->conf.nvips * 1024);
 	r = vipd_loop_setup(d);
 	if (r >= 0)
+		r = vipd_gate_watch(d);
+	if (r >= 0)
 		r = service_init(d);
 	if (r < 0)
 		fatal("setting up the event loop: %s", strerror(-r));
@@ -238,6 +240,7 @@ static void teardown(struct vipd *d)
 {
 	ctl_server_free(d->ctl);
 	vipd_handoff_close(d);
+	vipd_gate_free(d);
 	group_link_free(d->link);
 	lease_free(d->lease);
 	link_watch_free(d->lw);

@@ -93,6 +93,10 @@ struct vipd {
 	char svc_status[256];             /* the last STATUS= sent */
 	uint64_t svc_wdog_us;             /* WATCHDOG=1 period, 0: none */
 	struct ev_src *wdog_src;          /* owned, NULL: no watchdog */
+	struct gate_watch *gw;            /* owned (gate.c) */
+	struct ev_src *gate_src, *gate_timer; /* owned: gw's socket, retry */
+	int gate_down;                    /* gate removed, not rebuilt yet */
+	unsigned long gate_lost_count;    /* times the gate was removed */
 };
 
 /* loop.c */
@@ -110,6 +114,11 @@ extern const struct core_ops vipd_core_ops;
 void vipd_reconcile_start(struct vipd *d);
 void vipd_link_event(int ifindex, const char *ifname, _Bool up, void *ud);
 int vipd_refresh_addrs(struct vipd *d);
+
+/* gate.c: watch the lease gate; give up every VIP and rebuild it when
+ * another process removes it.  0 or -errno. */
+int vipd_gate_watch(struct vipd *d);
+void vipd_gate_free(struct vipd *d);
 
 /* handoff.c: direct hand-offs (handoff-key).  Before dropping
  * privileges: read the key, then open the socket; 0 when off. */

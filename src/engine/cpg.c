@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <corosync/cpg.h>
 
@@ -26,15 +27,71 @@ static struct engine *engine_of(cpg_handle_t h)
 	return ctx;
 }
 
+/*
+ * One process per node is that node's vipd: the member bound to its node
+ * id.  Any process that corosync lets in may join the group, and corosync
+ * gives it its node's id: without the binding, a second process on a
+ * member node (a tool, a test, a vipd started twice) would speak as that
+ * node, and its join and leave would be the node's.  A node id is bound
+ * to the first of its processes in the member list (corosync lists them
+ * in the order they joined), our own to us, and stays bound until that
+ * process leaves; the others are left out of views and their messages
+ * delivered as foreign (buf NULL).  Nothing tells a process apart on a
+ * node that has no vipd in the group: it is that node's vipd then.
+ */
+static int bound_to(const struct engine *e, uint32_t nodeid, uint32_t pid)
+{
+	for (unsigned i = 0; i < e->nbound; i++)
+		if (e->bound[i].nodeid == nodeid)
+			return e->bound[i].pid == pid;
+	return 0;
+}
+
+static int has_member(const struct cpg_address *m, size_t n, uint32_t nodeid,
+		      uint32_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].nodeid == nodeid && (!pid || m[i].pid == pid))
+			return 1;
+	return 0;
+}
+
+/* The bindings after a configuration change with members m[0..n). */
+static void bind_members(struct engine *e, const struct cpg_address *m,
+			 size_t n)
+{
+	struct engine_member nb[CONF_MAX_NODES];
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < e->nbound; i++)
+		if (has_member(m, n, e->bound[i].nodeid, e->bound[i].pid))
+			nb[k++] = e->bound[i];
+	for (size_t i = 0; i < n && k < CONF_MAX_NODES; i++) {
+		int known = 0;
+
+		for (unsigned j = 0; j < k; j++)
+			known |= nb[j].nodeid == m[i].nodeid;
+		/* our own node id is ours, wherever we are in the list */
+		if (known || (m[i].nodeid == e->nodeid && m[i].pid != e->pid &&
+			      has_member(m, n, e->nodeid, e->pid)))
+			continue;
+		nb[k].nodeid = m[i].nodeid;
+		nb[k++].pid = m[i].pid;
+	}
+	memcpy(e->bound, nb, sizeof(nb[0]) * k);
+	e->nbound = k;
+}
+
 static void on_deliver(cpg_handle_t h, const struct cpg_name *group,
 		       uint32_t nodeid, uint32_t pid, void *msg, size_t len)
 {
 	struct engine *e = engine_of(h);
 
 	(void)group;
-	(void)pid;
 	if (e)
-		e->cb->deliver(e->ud, nodeid, msg, len);
+		e->cb->deliver(e->ud, nodeid, bound_to(e, nodeid, pid) ? msg
+								       : NULL,
+			       len);
 }
 
 static void on_totem(cpg_handle_t h, struct cpg_ring_id ring,
@@ -69,6 +126,32 @@ static enum core_leave leave_reason(uint32_t reason)
 	}
 }
 
+/* A node id whose process left while another of its processes stays
+ * (and is bound now) left and joined: two views, as when vipd restarts,
+ * so that the core opens a table sync that the new process answers. */
+static void report_view(struct engine *e, const uint32_t *m, unsigned n,
+			const uint32_t *l, const enum core_leave *why,
+			unsigned nl)
+{
+	uint32_t stay[CONF_MAX_NODES];
+	unsigned ns = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int gone = 0;
+
+		for (unsigned j = 0; j < nl; j++)
+			gone |= m[i] == l[j];
+		if (!gone)
+			stay[ns++] = m[i];
+	}
+	if (ns < n) {
+		e->cb->view(e->ud, stay, ns, l, why, nl);
+		e->cb->view(e->ud, m, n, NULL, NULL, 0);
+	} else {
+		e->cb->view(e->ud, m, n, l, why, nl);
+	}
+}
+
 static void on_confchg(cpg_handle_t h, const struct cpg_name *group,
 		       const struct cpg_address *members, size_t nmembers,
 		       const struct cpg_address *left, size_t nleft,
@@ -77,20 +160,26 @@ static void on_confchg(cpg_handle_t h, const struct cpg_name *group,
 	struct engine *e = engine_of(h);
 	uint32_t m[CONF_MAX_NODES], l[CONF_MAX_NODES];
 	enum core_leave why[CONF_MAX_NODES];
-	unsigned n = 0, nl = 0;
+	unsigned n = 0, nl = 0, njoin = 0;
 
 	(void)group;
-	(void)joined;
-	(void)njoined;
 	if (!e)
 		return;
-	for (size_t i = 0; i < nmembers && n < CONF_MAX_NODES; i++)
-		m[n++] = members[i].nodeid;
 	for (size_t i = 0; i < nleft && nl < CONF_MAX_NODES; i++) {
+		if (!bound_to(e, left[i].nodeid, left[i].pid))
+			continue; /* not a node's vipd: not the node */
 		l[nl] = left[i].nodeid;
 		why[nl++] = leave_reason(left[i].reason);
 	}
-	e->cb->view(e->ud, m, n, l, why, nl);
+	bind_members(e, members, nmembers);
+	for (size_t i = 0; i < njoined; i++)
+		njoin += (unsigned)bound_to(e, joined[i].nodeid, joined[i].pid);
+	if (!nl && !njoin && (nleft || njoined))
+		return; /* only others came or went: no change of view */
+	for (size_t i = 0; i < nmembers && n < CONF_MAX_NODES; i++)
+		if (bound_to(e, members[i].nodeid, members[i].pid))
+			m[n++] = members[i].nodeid;
+	report_view(e, m, n, l, why, nl);
 }
 
 static int cs_to_errno(cs_error_t r)
@@ -167,6 +256,7 @@ static int engine_open(const char *group, uint32_t nodeid,
 		return -ENOMEM;
 	e->cb = cb;
 	e->ud = ud;
+	e->pid = (uint32_t)getpid();
 	e->cpg_fd = e->quorum_fd = -1;
 	r = engine_timing_read(e);
 	if (r == 0)

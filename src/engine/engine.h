@@ -21,7 +21,9 @@ struct engine_cb {
 	void (*view)(void *ud, const uint32_t *members, unsigned n,
 		     const uint32_t *left, const enum core_leave *why,
 		     unsigned nleft);
-	/* A message from nodeid, in agreed order. */
+	/* A message from nodeid, in agreed order.  buf NULL (len its
+	 * length): from a process of nodeid that is not its vipd (cpg.c),
+	 * to be dropped and counted. */
 	void (*deliver)(void *ud, uint32_t nodeid, const void *buf,
 			size_t len);
 	/* votequorum's verdict for this node changed. */

@@ -31,6 +31,11 @@ struct engine {
 	uint32_t token_ms;       /* totem token timeout, from cmap */
 	uint32_t consensus_ms;   /* totem consensus timeout */
 	uint32_t join_ms;        /* totem join timeout */
+	uint32_t pid;            /* ours, as corosync reports members */
+	struct engine_member {
+		uint32_t nodeid, pid;
+	} bound[CONF_MAX_NODES]; /* each node's vipd: its first member */
+	unsigned nbound;
 	struct engine_qmsg *queue; /* owned ring, ENGINE_QUEUE_MAX */
 	unsigned qhead, nqueue;
 };

@@ -47,6 +47,15 @@ int lease_gate_add(struct lease *l, const struct conf_vip *v, char *reason,
 		   size_t len);
 
 /*
+ * Builds the gate tables anew from conf (as lease_open() does; held sets
+ * and the lease are not touched), after another process changed or
+ * removed them.  Once retired, libnftables is loaded for this batch and
+ * unloaded again.  Returns 0, or -errno with a reason.
+ */
+int lease_gate_restore(struct lease *l, const struct conf *conf, char *reason,
+		       size_t len);
+
+/*
  * Adds (lease_hold) or removes (lease_unhold) v's addresses in the held
  * sets; both are idempotent. Called on acquire and release only, never
  * per refresh. Returns 0, or -errno with a reason.

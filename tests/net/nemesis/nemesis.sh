@@ -42,15 +42,12 @@ vip web {
 }'
 declare -A VIP_IP=([db]=192.0.2.100 [web]=192.0.2.101)
 
-ALL_KINDS="vipd-kill vipd-stop link partition asym corosync-kill all-vipd netem cpu-starve nft-flush"
-# flush-hang is left out by default: it fails today (vipd does not notice that its gate was
-# flushed, and a hung holder then answers ARP beside the new one; doc/nemesis.md). Run it with
-# NEMESIS_KINDS=flush-hang.
+ALL_KINDS="vipd-kill vipd-stop link partition asym corosync-kill all-vipd netem cpu-starve nft-flush flush-hang hang-flush"
 read -ra KINDS <<<"${NEMESIS_KINDS:-$ALL_KINDS}"
 read -ra PLAN <<<"${NEMESIS_PLAN:-}"
 [ ${#PLAN[@]} = 0 ] || ROUNDS=${#PLAN[@]}
 # kinds never combined with another in one round
-SOLO=" all-vipd nft-flush flush-hang "
+SOLO=" all-vipd nft-flush flush-hang hang-flush "
 NET_KINDS=" link partition asym netem "
 
 declare -A N_INJ=() WORST=() DUPS=()
@@ -79,7 +76,18 @@ finding() { echo "FINDING: $*"; FINDINGS+=("$*"); }
 
 # --- the faults: f_KIND_on NODE injects, f_KIND_off NODE clears ---------------------------------
 
-f_vipd-kill_on() { bed_vipd_kill "$1" KILL; }
+# a killed process needs CPU to exit: a starved vipd (cpu-starve in the same round) is killed,
+# then its cgroup gets a budget again so that it can die (an exiting task cannot be moved out);
+# the gate does not wait for that: the lease ends
+unstarve_dying() {
+	local p
+	p=$(bed_vipd_pid "$1")
+	[ -n "$STARVED" ] && [ "$p" = "$STARVED" ] || return 0
+	kill -KILL "$p" 2>/dev/null || true
+	echo 100000 >"$CG/cpu.rt_runtime_us"
+	STARVED=
+}
+f_vipd-kill_on() { unstarve_dying "$1"; bed_vipd_kill "$1" KILL; }
 f_vipd-kill_off() { bed_vipd_start "$1"; }
 f_vipd-stop_on() { bed_vipd_kill "$1" STOP; }
 f_vipd-stop_off() { bed_vipd_kill "$1" CONT; }
@@ -108,7 +116,7 @@ f_corosync-kill_on() { bed_corosync_kill "$1" KILL; }
 f_corosync-kill_off() { bed_corosync_start "$CLUSTER_TOKEN" "$1"; }
 f_all-vipd_on() {
 	local n
-	for n in $BED_NODES; do _bed_signal "${BED_VIPD[$n]}" KILL; done
+	for n in $BED_NODES; do _bed_signal "${BED_VIPD[$n]}" KILL; unstarve_dying "$n"; done
 	for n in $BED_NODES; do bed_vipd_kill "$n" KILL; done
 }
 f_all-vipd_off() { local n; for n in $BED_NODES; do bed_vipd_start "$n"; done; }
@@ -143,25 +151,26 @@ f_cpu-starve_on() {
 }
 f_cpu-starve_off() {
 	[ -n "$STARVED" ] && [ -e "/proc/$STARVED" ] || return 0
-	echo "$STARVED" >"/sys/fs/cgroup/cpu${CG_HOME%/}/cgroup.procs"
+	echo "$STARVED" >"/sys/fs/cgroup/cpu${CG_HOME%/}/cgroup.procs" 2>/dev/null || true
+	STARVED=
 }
 # an operator flushes the whole ruleset on NODE: vipd's gate (vipd_gate) goes with it
 f_nft-flush_on() {
 	ip netns exec "$(bed_ns "$1")" nft list tables >"$BED_DIR/nft-before" 2>&1 || true
-	ip netns exec "$(bed_ns "$1")" nft flush ruleset
 	FLUSH_LOG_LINES=$(wc -l <"$BED_DIR/$1/vipd.log")
+	ip netns exec "$(bed_ns "$1")" nft flush ruleset
 }
 f_nft-flush_off() {
 	local ns left noticed
 	ns=$(bed_ns "$1")
 	left=$(ip netns exec "$ns" nft list tables 2>&1 | tr '\n' ' ')
 	noticed=$(tail -n +"$((FLUSH_LOG_LINES + 1))" "$BED_DIR/$1/vipd.log" | grep -ci 'gate' || true)
-	if ! ip netns exec "$ns" nft list table inet vipd_gate >/dev/null 2>&1; then
-		finding "nft-flush on $1: vipd_gate gone and not restored, vipd logged $noticed line(s) about it (tables left: $left)"
+	# vipd notices, gives up what it holds and rebuilds its gate (src/daemon/gate.c)
+	if ! ip netns exec "$ns" nft list table inet vipd_gate >/dev/null 2>&1 ||
+		! ip netns exec "$ns" nft list table arp vipd_gate >/dev/null 2>&1; then
+		bad "round $ROUND: nft-flush on $1: vipd_gate not rebuilt 1.5 s later (tables left: $left)"
 	fi
-	# the documented remedy (doc/deploy.md): restart vipd
-	bed_vipd_stop "$1" 5
-	bed_vipd_start "$1"
+	[ "$noticed" -gt 0 ] || bad "round $ROUND: nft-flush on $1: vipd logged nothing about its gate"
 }
 # flush-hang: the flush, then the holder's vipd hangs (SIGSTOP) well past its lease: the others
 # take db over; without its gate, does the hung holder still answer for db? (ARP, mid-hang)
@@ -173,6 +182,11 @@ f_flush-hang_during() {
 	case ${macs% } in *" "*) bad "round $ROUND: flush-hang on $1: ARP for db answered by two MACs ($macs): the hung holder answers without its gate" ;; esac
 }
 f_flush-hang_off() { bed_vipd_kill "$1" CONT; f_nft-flush_off "$1"; }
+# hang-flush: the holder's vipd hangs first, then the flush: it cannot notice until it resumes,
+# and only its owned tables (vipd_lease, which a flush leaves) keep it quiet once its lease ends
+f_hang-flush_on() { bed_vipd_kill "$1" STOP; f_nft-flush_on "$1"; }
+f_hang-flush_during() { f_flush-hang_during "$1"; }
+f_hang-flush_off() { f_flush-hang_off "$1"; }
 
 # hold_ms KIND : R = how long the fault lasts (ms); some of them well past the lease.
 hold_ms() {
@@ -183,7 +197,7 @@ hold_ms() {
 	corosync-kill) rnd 1500 ;;
 	netem) rnd 2000; R=$((R + 1000)) ;;
 	cpu-starve) rnd 1500; R=$((R + 2 * LEASE_MS)) ;;
-	nft-flush|flush-hang) R=1500 ;;
+	nft-flush|flush-hang|hang-flush) R=1500 ;;
 	esac
 }
 
@@ -310,7 +324,7 @@ plan_round() {
 	k1=${w%%+*}; t1=${k1#*@}; k1=${k1%@*}
 	if [[ $w == *+* ]]; then k2=${w#*+}; t2=${k2#*@}; k2=${k2%@*}; fi
 	if ! declare -F "f_${k1}_on" >/dev/null || { [ -n "$k2" ] && ! declare -F "f_${k2}_on" >/dev/null; }; then
-		bed_die "NEMESIS_PLAN: '$1' names an unknown fault kind (kinds: $ALL_KINDS flush-hang)"
+		bed_die "NEMESIS_PLAN: '$1' names an unknown fault kind (kinds: $ALL_KINDS)"
 	fi
 }
 
@@ -396,7 +410,7 @@ bed_on_cleanup() {
 	rmdir "$CG" 2>/dev/null || true
 }
 
-say "nemesis: seed $SEED, ${NEMESIS_SECONDS:+$LIMIT_S s}${NEMESIS_SECONDS:-$ROUNDS rounds}, kinds: ${KINDS[*]}"
+say "nemesis: seed $SEED, $( [ "$LIMIT_S" -gt 0 ] && echo "$LIMIT_S s" || echo "$ROUNDS rounds"), kinds: ${KINDS[*]}"
 cluster_up "$VIPS"
 if [[ " ${KINDS[*]} ${PLAN[*]} " == *cpu-starve* ]]; then
 	if [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]; then
