@@ -4,8 +4,8 @@
  * message that concerns a table (table, chain, rule, set, element,
  * object, flowtable) carries the table's name as attribute 1, so one
  * check covers them all; NFT_MSG_NEWGEN, which ends each batch, is
- * skipped.  The lease refreshes of vipd_lease are filtered out in the
- * kernel (filter_ours()).  Never logs.
+ * skipped, and so are new elements.  The lease refreshes of vipd_lease
+ * are filtered out in the kernel (filter_ours()).  Never logs.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -46,10 +46,13 @@ static int attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* A new element of the gate only gates one more address (a reload that
+ * adds a VIP does that): never a loss of the gate. */
 static int msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
-	    NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWGEN)
+	    NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWGEN ||
+	    NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWSETELEM)
 		return MNL_CB_OK;
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)))
 		return MNL_CB_OK;
