@@ -281,22 +281,17 @@ int lease_gate_update(struct lease *l, const struct conf *conf, char *reason,
 	return load(l, conf, 0, reason, len);
 }
 
-/* add (or, with del, add then delete: idempotent) v's held elements */
-static int held(struct lease *l, const struct conf_vip *v, unsigned n,
-		int del, char *reason, size_t len)
+/* add (or, with del, add then delete: idempotent) the addresses of
+ * v[0..n) as elements of sets[] (IPv4, ARP, IPv6), in one batch */
+static int elements(struct lease *l, const char *const sets[3],
+		    const struct conf_vip *v, unsigned n, int del,
+		    char *reason, size_t len)
 {
-	static const char *const sets[3] = {
-		"inet vipd_lease held4",
-		"arp vipd_lease held4",
-		"inet vipd_lease held6",
-	};
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f;
 	int i, op, r;
 
-	if (!l->nft)
-		return lease_raw_held(l->rawfd, v, n, del, reason, len);
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return -ENOMEM;
@@ -319,6 +314,20 @@ static int held(struct lease *l, const struct conf_vip *v, unsigned n,
 	return r;
 }
 
+static int held(struct lease *l, const struct conf_vip *v, unsigned n,
+		int del, char *reason, size_t len)
+{
+	static const char *const sets[3] = {
+		"inet vipd_lease held4",
+		"arp vipd_lease held4",
+		"inet vipd_lease held6",
+	};
+
+	if (!l->nft)
+		return lease_raw_held(l->rawfd, v, n, del, reason, len);
+	return elements(l, sets, v, n, del, reason, len);
+}
+
 int lease_gate_add(struct lease *l, const struct conf_vip *v, char *reason,
 		   size_t len)
 {
@@ -326,30 +335,10 @@ int lease_gate_add(struct lease *l, const struct conf_vip *v, char *reason,
 		"inet vipd_gate vip4", "arp vipd_gate vip4",
 		"inet vipd_gate vip6",
 	};
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f;
-	int r;
 
 	if (!l->nft)
 		return lease_raw_gate_add(l->rawfd, v, reason, len);
-	f = open_memstream(&buf, &size);
-	if (!f)
-		return -ENOMEM;
-	for (int i = 0; i < 3; i++) {
-		if (!lease_nft_count_addrs(v, 1, i < 2 ? AF_INET : AF_INET6))
-			continue;
-		fprintf(f, "add element %s { ", sets[i]);
-		lease_nft_put_addrs(f, v, 1, i < 2 ? AF_INET : AF_INET6);
-		fputs(" }\n", f);
-	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return -ENOMEM;
-	}
-	r = size ? run(l, buf, reason, len) : 0;
-	free(buf);
-	return r;
+	return elements(l, sets, v, 1, 0, reason, len);
 }
 
 int lease_gate_restore(struct lease *l, const struct conf *conf, char *reason,
