@@ -101,7 +101,8 @@ static int slot_find(const struct conf *c, const char *name, unsigned hint)
 static bool def_differs(const struct conf_vip *a, const struct conf_vip *b)
 {
 	return a->naddrs != b->naddrs ||
-	       memcmp(a->addrs, b->addrs, a->naddrs * sizeof(a->addrs[0])) ||
+	       memcmp(a->addrs, b->addrs,
+		      a->naddrs * sizeof(a->addrs[0])) != 0 ||
 	       strcmp(a->dev, b->dev) != 0 || a->eligible != b->eligible ||
 	       a->policy != b->policy || a->nprefer != b->nprefer ||
 	       memcmp(a->prefer, b->prefer, a->nprefer) != 0;
