@@ -79,16 +79,20 @@ bed_now_ms() {
 	echo $(( (ns - BED_START_NS) / 1000000 ))
 }
 
+# bed_uptime_ms : the machine's uptime in ms (10 ms steps), a clock that a step of the wall
+# clock does not move (cluster-clock steps it).
+bed_uptime_ms() { local up _; read -r up _ </proc/uptime; echo $(( ${up%.*} * 1000 + 10#${up#*.} * 10 )); }
+
 # wait_until DEADLINE_S cmd... : poll cmd (every 20 ms) until it succeeds; 1 on timeout.
 # DEADLINE_S may be fractional ("0.5").
 wait_until() {
 	local deadline_s=$1; shift
 	local ms end now
 	ms=$(awk -v s="$deadline_s" 'BEGIN { printf "%d", s * 1000 }')
-	end=$(( $(date +%s%N) / 1000000 + ms ))
+	end=$(( $(bed_uptime_ms) + ms ))
 	while :; do
 		if "$@" >/dev/null 2>&1; then return 0; fi
-		now=$(( $(date +%s%N) / 1000000 ))
+		now=$(bed_uptime_ms)
 		if [ "$now" -ge "$end" ]; then
 			bed_log "wait_until: timed out after ${deadline_s}s: $*"
 			return 1
