@@ -106,8 +106,8 @@ static bool live_here(struct vipd *d, unsigned vip)
 	return vi.local_up;
 }
 
-/* One notify peer: a unicast ARP reply to the MAC our neighbour table
- * has for it (or, with none, a broadcast ARP request aimed at it), or a
+/* One notify peer: an ARP request aimed at it, unicast to the MAC our
+ * neighbour table has for it (or, with none, broadcast), or a
  * unicast NA, from each VIP address of its family. */
 static void notify_peer(struct vipd *d, unsigned vip,
 			const struct conf_addr *peer)

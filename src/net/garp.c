@@ -109,15 +109,12 @@ int garp_send_peer(int ifindex, const uint8_t ipv4[4], const uint8_t peer[4],
 		   const uint8_t *peer_mac, char *reason, size_t len)
 {
 	struct arp_eth p;
-	int r = arp_init(&p, ifindex, peer_mac ? ARPOP_REPLY : ARPOP_REQUEST,
-			 reason, len);
+	int r = arp_init(&p, ifindex, ARPOP_REQUEST, reason, len);
 
 	if (r < 0)
 		return r;
 	memcpy(p.spa, ipv4, 4);
 	memcpy(p.tpa, peer, 4);
-	if (peer_mac)
-		memcpy(p.tha, peer_mac, ETH_ALEN);
 	return arp_send(ifindex, peer_mac ? peer_mac : bcast, &p, reason,
 			len);
 }

@@ -20,11 +20,11 @@ int garp_send(int ifindex, const uint8_t ipv4[4], char *reason, size_t len);
 
 /*
  * Tells one neighbour, peer, that ipv4 is at this interface's MAC, for a
- * cache that ignores gratuitous ARP.  With peer_mac (6 bytes: the peer's
- * entry in our neighbour table) a unicast ARP reply to it (RFC 826: sender
- * ipv4 and our MAC, target peer); with peer_mac NULL a broadcast ARP
- * request for peer from ipv4, which the peer answers and, by RFC 826's
- * merge rule, enters in its cache.  Bypasses the lease gate like
+ * cache that ignores gratuitous ARP: an ARP request for peer from ipv4,
+ * sent to peer_mac (6 bytes: the peer's entry in our neighbour table) or,
+ * with peer_mac NULL, broadcast.  The peer answers and, by RFC 826's merge
+ * rule, enters ipv4 in its cache; unlike a reply, Linux takes it even
+ * within its lock time (an entry used in the last second).  Bypasses the lease gate like
  * garp_send().  Returns 0, -EOPNOTSUPP for a non-Ethernet link, or
  * -errno, with a short reason.
  */
