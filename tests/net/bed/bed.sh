@@ -20,6 +20,7 @@
 #   VIPD            vipd binary   (default $BED_BUILD_ROOT/src/daemon/vipd)
 #   BED_PROBE       probe binary  (default $BED_BUILD_ROOT/tests/net/bed/probe)
 #   BED_RESPONDER   responder     (default $BED_BUILD_ROOT/tests/net/bed/responder)
+#   BED_NETEM       netem relay   (default $BED_BUILD_ROOT/tests/net/bed/netem; bed_netem without sch_netem)
 #   VIPCTL          vipctl        (default $BED_BUILD_ROOT/src/cli/vipctl)
 #   BED_KEEP=1      keep the run directory (logs, configs) even on success; it is always
 #                   kept on failure and its path is printed.
@@ -47,12 +48,14 @@ BED_BUILD_ROOT=${BED_BUILD_ROOT:-${MESON_BUILD_ROOT:-$PWD/build}}
 VIPD=${VIPD:-$BED_BUILD_ROOT/src/daemon/vipd}
 BED_PROBE=${BED_PROBE:-$BED_BUILD_ROOT/tests/net/bed/probe}
 BED_RESPONDER=${BED_RESPONDER:-$BED_BUILD_ROOT/tests/net/bed/responder}
+BED_NETEM=${BED_NETEM:-$BED_BUILD_ROOT/tests/net/bed/netem}
 VIPCTL=${VIPCTL:-$BED_BUILD_ROOT/src/cli/vipctl}
 # absolute paths: commands run inside a node with nsenter --wd="$PWD", but be safe anyway
 [ -n "${BED_ROOT:-}" ] || VIPD=$(realpath -m -- "$VIPD")
 [ -n "${BED_ROOT:-}" ] || VIPCTL=$(realpath -m -- "$VIPCTL")
 BED_PROBE=$(realpath -m -- "$BED_PROBE")
 BED_RESPONDER=$(realpath -m -- "$BED_RESPONDER")
+BED_NETEM=$(realpath -m -- "$BED_NETEM")
 
 BED_P=
 BED_N=0
@@ -65,6 +68,8 @@ declare -A BED_COROSYNC=() # node -> pid:starttime
 declare -A BED_VIPD=()     # node -> pid:starttime
 # shellcheck disable=SC2034 # globals for the tests
 declare -A BED_RESPONDER_PID=() # node -> pid of its responder
+declare -A BED_NETEM_RELAY=()   # node -> pid:starttime of the netem program on its link
+BED_NETEM_HOW=
 BED_OTHER=()               # pid:starttime of responders, probes, ...
 BED_SHM_PIDS=()            # pids whose /dev/shm/qb-*-<pid>-* files are removed at cleanup
 
@@ -614,13 +619,73 @@ bed_probe_stop() {
 # bed_link_down NODE / bed_link_up NODE : take NODE's port on the bridge down/up (the node's
 # eth0 loses carrier; its addresses stay).
 bed_link_down() { _bed_check_node "$1"; ip -n "$(bed_ns br)" link set "$1" down; }
-bed_link_up() { _bed_check_node "$1"; ip -n "$(bed_ns br)" link set "$1" up; }
+bed_link_up() {
+	_bed_check_node "$1"
+	ip -n "$(bed_ns br)" link set "$1" up
+	# a port coming up forwards again; under the netem program only its relay may
+	[ -z "${BED_NETEM_RELAY[$1]:-}" ] || ip netns exec "$(bed_ns br)" bridge link set dev "$1" state 0
+}
+
+# bed_netem NODE [DELAY_MS JITTER_MS LOSS_PCT] : loss, delay and jitter both ways on NODE's
+# link (default 50 50 30: "netem delay 50ms 50ms loss 30%"), until bed_netem_off NODE. Uses tc
+# netem on both ends where the kernel has sch_netem; else the bed's netem program, which relays
+# NODE's port to a new bridge port NODEp (the port itself is disabled in the bridge, so frames
+# take the relay only). Sets BED_NETEM_HOW to the one it used: "tc" or "relay" (call it in the
+# shell itself, not in a $(...): bed_netem_off needs what it records).
+bed_netem() {
+	local node=$1 delay=${2:-50} jitter=${3:-50} loss=${4:-30} br
+	_bed_check_node "$node"
+	br=$(bed_ns br)
+	if ip netns exec "$br" tc qdisc add dev "$node" root netem delay "${delay}ms" "${jitter}ms" loss "$loss%" 2>/dev/null; then
+		ip netns exec "$(bed_ns "$node")" tc qdisc add dev eth0 root netem delay "${delay}ms" "${jitter}ms" loss "$loss%"
+		BED_NETEM_HOW=tc
+		return 0
+	fi
+	[ -x "$BED_NETEM" ] || bed_die "netem program not found: $BED_NETEM (and no sch_netem in this kernel)"
+	[ -z "${BED_NETEM_RELAY[$node]:-}" ] || bed_die "bed_netem $node: already on"
+	# the pair stays until the bed goes: deleting a device holds the kernel's RTNL lock for long
+	# enough to delay every vipd's address refresh on the host
+	ip -n "$br" link show "${node}q" >/dev/null 2>&1 ||
+		ip -n "$br" link add "${node}q" type veth peer name "${node}p"
+	ip -n "$br" link set "${node}p" master br0 up
+	ip -n "$br" link set "${node}q" up
+	rm -f "$BED_DIR/netem-$node.ready"
+	ip netns exec "$br" "$BED_NETEM" --a "$node" --b "${node}q" --delay-ms "$delay" --jitter-ms "$jitter" \
+		--loss-pct "$loss" --seed "$RANDOM" --ready-file "$BED_DIR/netem-$node.ready" \
+		</dev/null >>"$BED_DIR/netem-$node.log" 2>&1 &
+	BED_NETEM_RELAY[$node]=$(_bed_tag $!)
+	BED_OTHER+=("${BED_NETEM_RELAY[$node]}")
+	wait_until 5 test -e "$BED_DIR/netem-$node.ready" || bed_die "netem on $node did not start: $(cat "$BED_DIR/netem-$node.log")"
+	# a port that is down cannot change state; bed_link_up disables it when it comes up
+	ip netns exec "$br" bridge link set dev "$node" state 0 2>/dev/null || true
+	BED_NETEM_HOW=relay
+}
+bed_netem_off() {
+	local node=$1 br t
+	br=$(bed_ns br)
+	ip netns exec "$br" tc qdisc del dev "$node" root 2>/dev/null || true
+	ip netns exec "$(bed_ns "$node")" tc qdisc del dev eth0 root 2>/dev/null || true
+	t=${BED_NETEM_RELAY[$node]:-}
+	[ -n "$t" ] || return 0
+	ip -n "$br" link set "${node}p" down # forgets the addresses learnt on it
+	_bed_stop_tags 2 "$t"
+	unset "BED_NETEM_RELAY[$node]"
+	ip netns exec "$br" bridge link set dev "$node" state 3 2>/dev/null || true
+}
+
+# bed_port_set NODE... : the nftables set of the nodes' bridge ports, for iifname/oifname; it
+# names NODEp too, the node's port while bed_netem relays its link.
+bed_port_set() {
+	local n set=
+	for n in "$@"; do _bed_check_node "$n"; set="$set\"$n\", \"${n}p\", "; done
+	echo "{ ${set%, } }"
+}
 
 # bed_partition "n1" "n2 n3" ["n4"...] : drop all bridged traffic between the groups (nftables in
 # the bridge namespace). Nodes not named (the client) still reach everybody. Cumulative until
 # bed_heal.
 bed_partition() {
-	local br a b i j set_a set_b
+	local br i j set_a set_b
 	br=$(bed_ns br)
 	[ $# -ge 2 ] || bed_die "bed_partition needs >= 2 groups"
 	if ! ip netns exec "$br" nft list table bridge bed >/dev/null 2>&1; then
@@ -636,11 +701,9 @@ bed_partition() {
 	for ((i = 0; i < ${#groups[@]}; i++)); do
 		for ((j = 0; j < ${#groups[@]}; j++)); do
 			[ "$i" != "$j" ] || continue
-			set_a='' set_b=''
-			for a in ${groups[i]}; do _bed_check_node "$a"; set_a="$set_a\"$a\", "; done
-			for b in ${groups[j]}; do _bed_check_node "$b"; set_b="$set_b\"$b\", "; done
-			ip netns exec "$br" nft add rule bridge bed forward \
-				iifname "{ ${set_a%, } }" oifname "{ ${set_b%, } }" drop
+			set_a=$(bed_port_set ${groups[i]}) && set_b=$(bed_port_set ${groups[j]}) ||
+				bed_die "bed_partition: $*"
+			ip netns exec "$br" nft add rule bridge bed forward iifname "$set_a" oifname "$set_b" drop
 		done
 	done
 	bed_trace "partition: $*"

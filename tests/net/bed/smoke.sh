@@ -79,5 +79,30 @@ bed_link_up n3
 bed_wait_members 15 2 n2 n3 || fail "no quorum after link up"
 ok "quorate again after link up in $(( $(bed_now_ms) - t0 )) ms"
 
+step netem "loss, delay and jitter on n2's link (bed_netem); partitions still hold; off: clean"
+rtt() { bed_exec c python3 "$here/rtt.py" "$(bed_addr4 n2)" "$PORT" 400 5; }
+field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$2"; }
+before=$(rtt); echo "   before: $before"
+bed_netem n2 50 50 30; how=$BED_NETEM_HOW
+during=$(rtt); echo "   netem by $how: $during"
+# each way 30 % loss: about 51 % of round trips lost; each way 0-100 ms: median about 100 ms
+awk -v l="$(field loss_pct "$during")" 'BEGIN { exit !(l >= 38 && l <= 64) }' ||
+	fail "round-trip loss $(field loss_pct "$during") %, not about 51 %"
+awk -v m="$(field median_ms "$during")" 'BEGIN { exit !(m >= 60 && m <= 400) }' ||
+	fail "median round trip $(field median_ms "$during") ms, not about 100 ms"
+[ "$(field reordered "$during")" -gt 0 ] || fail "no answer reordered under 50 ms of jitter"
+bed_netem_off n2
+bed_netem n2 0 0 0
+bed_wait_members 15 2 n2 n3 || fail "no quorum through a lossless relay"
+bed_partition n2 n3
+wait_until 10 not_quorate || fail "a partition does not hold on a relayed link"
+bed_heal
+bed_netem_off n2
+bed_wait_members 15 2 n2 n3 || fail "no quorum after netem off"
+after=$(rtt); echo "   after: $after"
+awk -v l="$(field loss_pct "$after")" -v m="$(field median_ms "$after")" 'BEGIN { exit !(l < 5 && m < 40) }' ||
+	fail "link not clean after netem off: $after"
+ok "netem by $how: loss $(field loss_pct "$during") %, median $(field median_ms "$during") ms, partition held, clean after"
+
 step end "cleanup"
 echo "bed-smoke: all checks passed"

@@ -56,7 +56,6 @@ FINDINGS=()
 FAILS=0
 CG=
 STARVED=
-NO_NETEM=0
 DONE=0
 
 # rnd N : R = a random number in [0, N) from the seeded sequence (never in a subshell).
@@ -97,18 +96,18 @@ f_partition_on() { bed_partition "$1" "$(others "$1")"; }
 f_partition_off() { bed_heal; }
 # one direction only: what NODE sends to the other nodes, or what they send to it, is dropped
 f_asym_on() {
-	local br set=
+	local br set
 	br=$(bed_ns br)
 	ip netns exec "$br" nft list table bridge bed >/dev/null 2>&1 ||
 		ip netns exec "$br" nft 'add table bridge bed; add chain bridge bed forward { type filter hook forward priority 0; policy accept; }'
-	set="{ $(others "$1" | sed 's/ /, /g') }"
+	set=$(bed_port_set $(others "$1"))
 	rnd 2
 	if [ "$R" = 0 ]; then
 		echo "   ($1 -> others dropped)"
-		ip netns exec "$br" nft add rule bridge bed forward iifname "$1" oifname "$set" drop
+		ip netns exec "$br" nft add rule bridge bed forward iifname "$(bed_port_set "$1")" oifname "$set" drop
 	else
 		echo "   (others -> $1 dropped)"
-		ip netns exec "$br" nft add rule bridge bed forward iifname "$set" oifname "$1" drop
+		ip netns exec "$br" nft add rule bridge bed forward iifname "$set" oifname "$(bed_port_set "$1")" drop
 	fi
 }
 f_asym_off() { bed_heal; }
@@ -120,27 +119,10 @@ f_all-vipd_on() {
 	for n in $BED_NODES; do bed_vipd_kill "$n" KILL; done
 }
 f_all-vipd_off() { local n; for n in $BED_NODES; do bed_vipd_start "$n"; done; }
-# 30 % loss and 50 ms +- 50 ms delay both ways on NODE's link (tc netem on both ends); a kernel
-# without sch_netem gets the loss alone, from nftables in the bridge (numgen random).
-f_netem_on() {
-	local br
-	br=$(bed_ns br)
-	if ip netns exec "$br" tc qdisc add dev "$1" root netem delay 50ms 50ms loss 30% 2>/dev/null; then
-		ip netns exec "$(bed_ns "$1")" tc qdisc add dev eth0 root netem delay 50ms 50ms loss 30%
-		return 0
-	fi
-	echo "   (no netem in this kernel: 30 % loss both ways by nftables, no jitter)"
-	NO_NETEM=1
-	ip netns exec "$br" nft list table bridge bed >/dev/null 2>&1 ||
-		ip netns exec "$br" nft 'add table bridge bed; add chain bridge bed forward { type filter hook forward priority 0; policy accept; }'
-	ip netns exec "$br" nft add rule bridge bed forward iifname "$1" numgen random mod 100 '<' 30 drop
-	ip netns exec "$br" nft add rule bridge bed forward oifname "$1" numgen random mod 100 '<' 30 drop
-}
-f_netem_off() {
-	ip netns exec "$(bed_ns br)" tc qdisc del dev "$1" root 2>/dev/null || true
-	ip netns exec "$(bed_ns "$1")" tc qdisc del dev eth0 root 2>/dev/null || true
-	bed_heal
-}
+# 30 % loss and 50 ms +- 50 ms delay both ways on NODE's link: tc netem, or the bed's netem
+# program where the kernel has no sch_netem (bed_netem)
+f_netem_on() { bed_netem "$1" 50 50 30; echo "   (netem by $BED_NETEM_HOW)"; }
+f_netem_off() { bed_netem_off "$1"; }
 # vipd runs at SCHED_FIFO: starve it through the cgroup's real-time budget (0.1 ms a second)
 f_cpu-starve_on() {
 	STARVED=$(bed_vipd_pid "$1")
@@ -398,7 +380,6 @@ report() {
 	echo "campaign probe: $(jq -c '{sent, lost, outage_ms, dup, dup_same_seq, dup_switchback, switches: (.switches | length)}' "$CAMPAIGN")"
 	echo "vipd RSS (kB; * = a new vipd):"
 	printf '  %s\n' "${RSS_LOG[@]}"
-	[ "$NO_NETEM" = 0 ] || echo "netem: not in this kernel; 30 % loss by nftables instead, no jitter"
 	[ ${#FINDINGS[@]} = 0 ] || { echo "findings:"; printf '  %s\n' "${FINDINGS[@]}" | sort | uniq -c; }
 }
 
