@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Build doc/behaviour.md's matrix from nemesis campaign output.
 
-    tools/behaviour.py NAME=LOG [NAME=LOG...] > doc/behaviour.md
+    tools/behaviour.py > doc/behaviour.md                 (the runs kept in doc/runs/: RUNS)
+    tools/behaviour.py NAME=LOG [NAME=LOG...]             (other runs)
     tools/behaviour.py --trim LOG > doc/runs/NAME.log     (the lines it reads, to keep)
 
 Each LOG is the output of tests/net/nemesis/nemesis.sh (the meson test's log, or a long run's).
@@ -10,6 +11,7 @@ on another node, the client's outage (median and worst, ms; the round's probe, w
 across the fault and its healing), duplicates seen by the probe, and failed checks. A kind
 that is not described here is listed with "?" so a new kind cannot go unnoticed.
 """
+import os
 import re
 import statistics
 import sys
@@ -44,6 +46,15 @@ DOES = {
                   "vipd_lease tables (a flush leaves them) drop its VIPs when the lease ends; "
                   "on resume it gives up and rebuilds the gate",
 }
+
+# the runs doc/behaviour.md is made of (paths from the top of the tree); lint checks it
+RUNS = [
+    "fixed-seed run (meson test nemesis, ASan+UBSan build)=doc/runs/nemesis-seed20.log",
+    "long run (every kind; its netem rounds were 30 % loss without delay: the bed's netem relay "
+    "came after it)=doc/runs/nemesis-long.log",
+    "long run, no vipd restarted (every kind but vipd-kill and all-vipd, so the same three vipds "
+    "lived the whole hour; netem with 50 +- 50 ms delay)=doc/runs/nemesis-rss.log",
+]
 
 ROUND = re.compile(r"^== round (\d+) \([^)]*\): (\S+) on (\S+)(?:, (\S+) on (\S+))?, "
                    r"(\d+) ms \(db at (\S+)\)")
@@ -146,7 +157,10 @@ def trim(path):
 def main(args):
     if args[:1] == ["--trim"] and len(args) == 2:
         return trim(args[1])
-    if not args or any("=" not in a for a in args):
+    if not args:
+        top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        args = [r.replace("=", "=" + top + "/", 1) for r in RUNS]
+    if any("=" not in a for a in args):
         sys.exit("usage: behaviour.py NAME=LOG [NAME=LOG...] | behaviour.py --trim LOG")
     print("# What each fault costs\n")
     print("Produced by `tools/behaviour.py` from the output of the fault campaign "
