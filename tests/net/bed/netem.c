@@ -9,7 +9,8 @@
  * frames reorder as they do under netem. Each direction draws on its own. The frame's
  * checksum and segmentation state travels with it (PACKET_VNET_HDR), so a frame whose
  * checksum the sender left to offload arrives valid. PATH is created once both sockets are
- * bound. Runs until SIGINT or SIGTERM, then prints its counts on stderr.
+ * bound. Runs until SIGINT or SIGTERM, its parent's death or one of the interfaces' removal,
+ * then prints its counts on stderr.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,9 +134,11 @@ struct params {
 	unsigned loss_pct;
 };
 
-/* take IN : read every waiting frame from fds[in] and queue or drop it for the other side */
-static void take(const int fds[2], int in, const struct params *p, struct dir_count *c,
-		 uint64_t *seq)
+/* take IN : read every waiting frame from fds[in] and queue or drop it for the other side;
+ * 0, or -1 once the interface is gone (a port that goes down only reports ENETDOWN, which
+ * reading clears, and comes back up) */
+static int take(const int fds[2], int in, const struct params *p, struct dir_count *c,
+		uint64_t *seq, const char *ifname)
 {
 	static unsigned char buf[FRAME_MAX];
 	for (;;) {
@@ -142,7 +146,7 @@ static void take(const int fds[2], int in, const struct params *p, struct dir_co
 		socklen_t fl = sizeof from;
 		ssize_t n = recvfrom(fds[in], buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
 		if (n < 0)
-			return;
+			return errno == ENETDOWN && if_nametoindex(ifname) == 0 ? -1 : 0;
 		if (from.sll_pkttype == PACKET_OUTGOING)
 			continue; /* a frame this program sent */
 		c->in++;
@@ -166,6 +170,7 @@ static void take(const int fds[2], int in, const struct params *p, struct dir_co
 		memcpy(f.data, buf, (size_t)n);
 		heap_push(f);
 	}
+	return 0;
 }
 
 /* send_due : send every queued frame whose time has come; returns the poll timeout in ms
@@ -241,6 +246,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the bed that started it */
 	int fds[2] = { open_port(ifs[0]), open_port(ifs[1]) };
 	if (ready) {
 		FILE *f = fopen(ready, "w");
@@ -256,9 +262,11 @@ int main(int argc, char **argv)
 		struct pollfd pfd[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
 		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
 			break;
-		for (int i = 0; i < 2; i++)
-			if (pfd[i].revents & POLLIN)
-				take(fds, i, &p, &cnt[i], &seq);
+		for (int i = 0; i < 2; i++) /* POLLERR too: reading clears the error */
+			if (pfd[i].revents && take(fds, i, &p, &cnt[i], &seq, ifs[i]) < 0) {
+				fprintf(stderr, "netem: interface %s is gone\n", ifs[i]);
+				stop = 1;
+			}
 		timeout = send_due(fds, cnt);
 	}
 	while (heap_len > 0)
