@@ -38,6 +38,9 @@
 #   BED_TRANSPORT   corosync transport (default knet; udpu also works).
 #   BED_IPC         corosync's qb_ipc_type (default native: shared-memory rings; or socket).
 #   BED_COROSYNC_UID  a uid (and gid) corosync lets in besides root, for a vipd run unprivileged.
+#   BED_HOST_WIDE=1 this bed changes something of the whole host (the wall clock): bed_init
+#                   waits until no other bed runs on the host and keeps others out until its
+#                   end (an flock on /run/lock/vipd-bed.lock, which every other bed shares).
 #
 # Cleanup: bed_init sets traps on EXIT, INT and TERM; a test must not replace them (define a
 # function bed_on_cleanup instead: bed_cleanup calls it first).
@@ -180,6 +183,7 @@ bed_init() {
 	local i node ns
 	[ "$(id -u)" = 0 ] || bed_die "must run as root"
 	[ "$n" -ge 1 ] && [ "$n" -le 99 ] || bed_die "N must be 1..99"
+	_bed_host_lock
 	BED_START_NS=$(date +%s%N)
 	BED_N=$n
 	BED_P=vb$(( $$ % 100000 ))
@@ -208,6 +212,19 @@ bed_init() {
 		_bed_holder_start "$node"
 	done
 	bed_log "bed $BED_P up: $BED_N servers + client, run dir $BED_DIR ($(bed_now_ms) ms)"
+}
+
+# Beds share the host; one that changes the host itself (BED_HOST_WIDE=1) runs alone. The lock
+# is held by bed_init's shell (and its children) until it exits.
+_bed_host_lock() {
+	local how=-s what=shared
+	[ "${BED_HOST_WIDE:-0}" != 1 ] || { how=-x; what=exclusive; }
+	mkdir -p /run/lock
+	exec {BED_LOCK_FD}>>/run/lock/vipd-bed.lock
+	flock "$how" -n "$BED_LOCK_FD" && return 0
+	bed_log "waiting for the $what host lock /run/lock/vipd-bed.lock (another bed runs on this host)"
+	flock "$how" -w 300 "$BED_LOCK_FD" ||
+		bed_die "no $what lock on /run/lock/vipd-bed.lock after 300 s: see who holds it with 'fuser -v /run/lock/vipd-bed.lock'"
 }
 
 _bed_add_node() {

@@ -3,8 +3,10 @@
 # n2 waits for it.  vipd's timers, leases and the kernel's set timeouts run on the monotonic
 # clock, so nothing may happen: no move, no lapse, no outage, no duplicate.  CLOCK_REALTIME is
 # not namespaced, so the step is the whole host's (every node sees it, a harder case than one
-# node); the test puts the clock back on exit, also on failure.  Run by meson (suite net) as root.
+# node); the test puts the clock back on exit, also on failure, and runs alone on the host
+# (BED_HOST_WIDE): other beds time with the wall clock.  Run by meson (suite net) as root.
 set -eu
+export BED_HOST_WIDE=1
 here=$(cd "$(dirname "$0")" && pwd)
 . "${BED_SRC:-$here/../bed}/bed.sh"
 . "${CLUSTER_SRC:-$here}/lib.sh"
